@@ -1,0 +1,68 @@
+/**
+ * One error hierarchy for every user-facing failure. Each class carries a stable
+ * `code` (API: never rename one) and a one-line message that names the file, line,
+ * field or target concerned. The CLI prints `code: message` and exits non-zero.
+ */
+export class CompatError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A command-line flag or config value is invalid. */
+export class UsageError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_USAGE', message, options);
+  }
+}
+
+/** A target specification (`NAME=KIND[:VERSION]` or a URI) cannot be understood. */
+export class TargetSpecError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_TARGET_SPEC', message, options);
+  }
+}
+
+/** A target kind cannot run on this machine (no Docker, no binary, no Go...). */
+export class TargetUnavailableError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_TARGET_UNAVAILABLE', message, options);
+  }
+}
+
+/** A target was started or addressed but did not answer in time. */
+export class TargetUnreachableError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_TARGET_UNREACHABLE', message, options);
+  }
+}
+
+/** Building the local FerretDB server failed. */
+export class FerretDbBuildError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_FERRETDB_BUILD', message, options);
+  }
+}
+
+/** A config file is missing, unreadable or invalid. */
+export class ConfigError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_CONFIG', message, options);
+  }
+}
+
+/** Renders any thrown value as one line, for the CLI and for logs. */
+export function oneLine(err: unknown): string {
+  if (err instanceof CompatError) return `${err.code}: ${firstLine(err.message)}`;
+  if (err instanceof Error) return firstLine(err.message) || err.name;
+  return firstLine(String(err));
+}
+
+function firstLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return (nl === -1 ? text : text.slice(0, nl)).trim();
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { CompatError } from '../../../harness/errors.ts';
+import { parseConfigText } from '../../../harness/config/load.ts';
+
+function errorOf(text: string): string {
+  try {
+    parseConfigText(text, 'mc.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(CompatError);
+    return (err as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
+describe('parseConfigText', () => {
+  it('reads named targets and defaults the rest', () => {
+    expect(parseConfigText('targets:\n  base: ferretdb\n  cand: mongodb://h/\n', 'mc.yaml')).toEqual({
+      targets: { base: 'ferretdb', cand: 'mongodb://h/' },
+    });
+    expect(parseConfigText('', 'mc.yaml')).toEqual({ targets: {} });
+  });
+
+  it('names file, line and field of a wrong type', () => {
+    expect(errorOf('targets:\n  base: 12\n')).toMatch(/^mc\.yaml:2:9 targets\.base: /);
+  });
+
+  it('names an unknown key', () => {
+    expect(errorOf('targetz:\n  a: b\n')).toMatch(/^mc\.yaml:1:1 \(top level\): unknown key targetz/);
+  });
+
+  it('names the line of a YAML syntax error', () => {
+    expect(errorOf('targets:\n  a: [b\n')).toMatch(/^mc\.yaml:\d+:\d+: /);
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/global-server.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration files start their own servers; two cores, so keep workers few.
+    maxWorkers: 2,
+    pool: 'forks',
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
