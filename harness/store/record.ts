@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+/**
+ * The capture record: one operation as it passed (proxy), as the server logged or
+ * profiled it (ingest), or as the server's traffic recorder saw it. This schema is
+ * the one source of both the TypeScript types and the validation of every capture
+ * line; captures/FORMAT.md documents it for people.
+ *
+ * In memory, BSON values (`command`, `reply.doc`) are documents of the driver's BSON
+ * classes (Long, ObjectId, Decimal128, …: always from `import { BSON } from 'mongodb'`).
+ * On disk they are canonical Extended JSON, so every type survives exactly.
+ */
+export const CAPTURE_FORMAT = 'mongo-compat-capture';
+export const CAPTURE_FORMAT_VERSION = 1;
+
+export const SOURCE_KINDS = Object.freeze(['proxy', 'log', 'profile', 'traffic-recording'] as const);
+
+export const OPCODE_NAMES = Object.freeze([
+  'OP_MSG',
+  'OP_QUERY',
+  'OP_GET_MORE',
+  'OP_INSERT',
+  'OP_UPDATE',
+  'OP_DELETE',
+  'OP_KILL_CURSORS',
+  'OP_COMPRESSED',
+  'OP_REPLY',
+] as const);
+
+/** Why an operation cannot be sent again as it is. Counted by reason in every report. */
+export const NOT_REPLAYABLE_REASONS = Object.freeze([
+  'truncated', // the source cut the command (log lines over the size limit, profiler `$truncated`)
+  'legacy-opcode', // OP_INSERT/OP_UPDATE/… have no OP_MSG equivalent worth faking
+  'missing-fields', // the source lacks what a replay needs (no filter, no namespace, …)
+  'auth', // authentication conversations are never recorded in full
+  'unacknowledged-reply-missing', // moreToCome request; kept for order only
+  'parse-error', // the bytes or text could not be decoded; kept so the loss is visible
+] as const);
+
+const HeaderSchema = z
+  .object({
+    format: z.literal(CAPTURE_FORMAT),
+    version: z.number().int(),
+    /** App label given at capture time (`--app`), when one was. Records carry their own. */
+    app: z.string().optional(),
+    source: z
+      .object({
+        kind: z.enum(SOURCE_KINDS),
+        /** Redacted: never a password. */
+        host: z.string().optional(),
+        /** Files or URIs the records were read from (ingest). */
+        inputs: z.array(z.string()).optional(),
+      })
+      .strict(),
+    serverVersion: z.string().optional(),
+    featureCompatibilityVersion: z.string().optional(),
+    replicaSet: z.string().optional(),
+    /** ISO-8601 start time of the capture. */
+    startedAt: z.string(),
+    redaction: z
+      .object({
+        mode: z.enum(['none', 'hash-paths', 'mask-strings']),
+        /** Field paths whose values were replaced by keyed HMACs (mode hash-paths). */
+        paths: z.array(z.string()).optional(),
+      })
+      .strict(),
+    replyMode: z.enum(['full', 'digest', 'none']),
+    tool: z.object({ name: z.string(), version: z.string() }).strict(),
+    /** Set on shards written by `capture split`: which shard of how many. */
+    shard: z.object({ index: z.number().int(), count: z.number().int() }).strict().optional(),
+  })
+  .strict();
+
+export type CaptureHeader = z.infer<typeof HeaderSchema>;
+
+/** A BSON document as canonical Extended JSON on disk, BSON classes in memory. */
+const DocumentSchema = z.record(z.string(), z.unknown());
+
+const ReplySchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('full'), doc: DocumentSchema }).strict(),
+  z
+    .object({
+      mode: z.literal('digest'),
+      /** sha256 (hex) of the reply's BSON bytes. */
+      hash: z.string(),
+      /** Documents in the batch (cursor replies) or `n` (writes), when present. */
+      count: z.number().int().optional(),
+    })
+    .strict(),
+]);
+
+const ErrorSchema = z
+  .object({
+    code: z.number().int().optional(),
+    codeName: z.string().optional(),
+    message: z.string().optional(),
+  })
+  .strict();
+
+export const OperationRecordSchema = z
+  .object({
+    /** Position in the capture: global order across connections (by start time). */
+    seq: z.number().int().nonnegative(),
+    /** Start time, microseconds since the Unix epoch (request's first byte at the proxy). */
+    t: z.number().int(),
+    /** Microseconds from request to the last reply byte; from the source for ingest; null if no reply. */
+    dur: z.number().int().nonnegative().nullable(),
+    /** Connection id, unique within the capture (e.g. `p1:17` proxy, `conn123` log). */
+    conn: z.string(),
+    /** Client address `ip:port`, when known. */
+    client: z.string().optional(),
+    /** Application: `--app`, else the client metadata `application.name` of the connection's hello. */
+    app: z.string().optional(),
+    db: z.string(),
+    /** Collection, when the command names one. */
+    coll: z.string().optional(),
+    /** Command name as sent (first key of the body: find, aggregate, findAndModify, …). */
+    cmd: z.string(),
+    op: z.enum(OPCODE_NAMES),
+    /**
+     * The logical command: the OP_MSG body with kind-1 sequences merged in as arrays
+     * (or the OP_QUERY query, legacy operations rendered as their command equivalent).
+     * Credentials are never present.
+     */
+    command: DocumentSchema,
+    reply: ReplySchema.optional(),
+    /** Bytes of the reply message(s) on the wire. */
+    replySize: z.number().int().nonnegative().optional(),
+    error: ErrorSchema.optional(),
+    /** Wire details kept for fidelity and exhaust/moreToCome pairing. */
+    wire: z
+      .object({
+        requestId: z.number().int().optional(),
+        moreToCome: z.boolean().optional(),
+        exhaustAllowed: z.boolean().optional(),
+        compressor: z.enum(['snappy', 'zlib', 'zstd', 'noop']).optional(),
+        /** Replies in an exhaust stream (1 for ordinary commands). */
+        replies: z.number().int().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Server-side figures from logs/profiler (planSummary, keysExamined, docsExamined, nreturned, …). */
+    stats: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
+    /** Absent or undefined: replayable. Otherwise why not. */
+    notReplayable: z.enum(NOT_REPLAYABLE_REASONS).optional(),
+  })
+  .strict();
+
+export type OperationRecord = z.infer<typeof OperationRecordSchema>;
+export type NotReplayableReason = (typeof NOT_REPLAYABLE_REASONS)[number];
+export { HeaderSchema as CaptureHeaderSchema };
+
+/**
+ * Where the proxy and ingest write records. The store's capture writer implements it.
+ * `write` never blocks the caller: it returns false when the record was dropped
+ * (queue full), and the sink counts drops itself.
+ */
+export interface RecordSink {
+  write(record: OperationRecord): boolean;
+  /** Records dropped so far because the sink was behind. */
+  readonly dropped: number;
+  /** Flushes and closes; the capture is complete and readable afterwards. */
+  close(): Promise<void>;
+}
