@@ -1,0 +1,68 @@
+import { fc, test as propTest } from '@fast-check/vitest';
+import { BSON } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { shapeOf } from '../../../harness/compare/shape.ts';
+
+describe('shapeOf', () => {
+  it('replaces literals by their types and keeps operators, sort and projection', () => {
+    const shape = shapeOf({
+      find: 'jobs',
+      filter: { status: 'pending', priority: { $gte: new BSON.Int32(3) }, companyId: new BSON.ObjectId() },
+      sort: { priority: -1, createdAt: 1 },
+      projection: { _id: 0, name: 1 },
+      limit: 10,
+      $db: 'prod',
+      lsid: { id: new BSON.Binary(Buffer.alloc(16), 4) },
+    });
+    expect(JSON.parse(shape.text)).toEqual({
+      find: 'jobs',
+      filter: { status: 'string', priority: { $gte: 'int' }, companyId: 'objectId' },
+      sort: { priority: -1, createdAt: 1 },
+      projection: { _id: 0, name: 1 },
+      limit: 'int',
+    });
+    expect(shape.id).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('gives one shape to $in lists of any length and to write batches of any size', () => {
+    const a = shapeOf({ find: 'u', filter: { _id: { $in: [1, 2, 3] } } });
+    const b = shapeOf({ find: 'u', filter: { _id: { $in: [7] } } });
+    expect(a.id).toBe(b.id);
+    const one = shapeOf({ insert: 'u', documents: [{ a: 1, b: 'x' }] });
+    const many = shapeOf({ insert: 'u', documents: [{ a: 2, b: 'y' }, { a: 3, b: 'z' }] });
+    expect(one.id).toBe(many.id);
+  });
+
+  it('keeps every stage of a pipeline and every branch of $or', () => {
+    const a = shapeOf({ aggregate: 'o', pipeline: [{ $match: { a: 1 } }, { $group: { _id: '$c', n: { $sum: 1 } } }] });
+    const b = shapeOf({ aggregate: 'o', pipeline: [{ $match: { a: 1 } }] });
+    expect(a.id).not.toBe(b.id);
+    const or2 = shapeOf({ find: 'u', filter: { $or: [{ a: 1 }, { b: 2 }] } });
+    const or1 = shapeOf({ find: 'u', filter: { $or: [{ a: 1 }] } });
+    expect(or2.id).not.toBe(or1.id);
+  });
+
+  it('tells apart collections, operators and value types', () => {
+    const base = shapeOf({ find: 'u', filter: { a: 1 } });
+    expect(shapeOf({ find: 'v', filter: { a: 1 } }).id).not.toBe(base.id);
+    expect(shapeOf({ find: 'u', filter: { a: { $gt: 1 } } }).id).not.toBe(base.id);
+    expect(shapeOf({ find: 'u', filter: { a: 'x' } }).id).not.toBe(base.id);
+    expect(shapeOf({ find: 'u', filter: { a: BSON.Long.fromNumber(1) } }).id).not.toBe(base.id);
+  });
+
+  const literal = fc.oneof(
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.string({ maxLength: 12 }),
+    fc.boolean(),
+    fc.date({ noInvalidDate: true }),
+  );
+  propTest.prop([literal, literal])('a changed literal of the same type never changes the shape id', (x, y) => {
+    fc.pre(typeof x === typeof y && x instanceof Date === y instanceof Date);
+    const cmd = (v: unknown) => ({ find: 'jobs', filter: { status: v, n: { $lt: v } }, $db: 'p' });
+    expect(shapeOf(cmd(x)).id).toBe(shapeOf(cmd(y)).id);
+  });
+
+  propTest.prop([fc.jsonValue()])('never throws on any JSON-like command body', (value) => {
+    expect(shapeOf({ find: 'x', filter: value as BSON.Document }).id).toHaveLength(12);
+  });
+});
