@@ -55,6 +55,48 @@ export class ConfigError extends CompatError {
   }
 }
 
+/** Bytes on the wire are not a valid MongoDB message (bad length, opcode, section, checksum, BSON). */
+export class WireProtocolError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_WIRE_MALFORMED', message, options);
+  }
+}
+
+/** The recording proxy cannot start or serve (listen address taken, bad TLS files, bad upstream). */
+export class ProxyError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_PROXY', message, options);
+  }
+}
+
+/** A capture file cannot be read at all: missing, empty, not gzip, or another tool's file. */
+export class CaptureUnreadableError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_CAPTURE_UNREADABLE', message, options);
+  }
+}
+
+/** A capture file of a format version this build does not know. */
+export class CaptureVersionError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_CAPTURE_VERSION', message, options);
+  }
+}
+
+/** An ingest input (log file, profile URI, traffic recording) cannot be read at all. */
+export class IngestInputError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_INGEST_INPUT', message, options);
+  }
+}
+
+/** An ingest source was read to the end and held no operation to record. */
+export class IngestNoOperationsError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_INGEST_NO_OPERATIONS', message, options);
+  }
+}
+
 /** Renders any thrown value as one line, for the CLI and for logs. */
 export function oneLine(err: unknown): string {
   if (err instanceof CompatError) return `${err.code}: ${firstLine(err.message)}`;

@@ -1,0 +1,69 @@
+import { WireProtocolError } from '../errors.ts';
+import { parseOpCompressed, decompressMessage, type OpCompressed } from './compression.ts';
+import { parseHeader } from './header.ts';
+import { parseLegacy, type LegacyMessage } from './legacy.ts';
+import { parseOpMsg, type OpMsg } from './op-msg.ts';
+import { OP_CODES, type CompressorName } from './opcodes.ts';
+
+export type WireMessage = OpMsg | LegacyMessage | OpCompressed;
+/** A message with any OP_COMPRESSED wrapper removed. */
+export type PlainMessage = OpMsg | LegacyMessage;
+
+/**
+ * Parses one whole message (header included) without decompressing. Never throws:
+ * malformed bytes come back as a WireProtocolError value.
+ */
+export function parseMessage(buf: Buffer): WireMessage | WireProtocolError {
+  const header = parseHeader(buf);
+  if (header instanceof WireProtocolError) return header;
+  if (header.messageLength !== buf.length) {
+    return new WireProtocolError(`message length ${header.messageLength} but ${buf.length} bytes given`);
+  }
+  try {
+    if (header.opCode === OP_CODES.OP_MSG) return parseOpMsg(buf, header);
+    if (header.opCode === OP_CODES.OP_COMPRESSED) return parseOpCompressed(buf, header);
+    return parseLegacy(buf, header);
+  } catch (err) {
+    return asWireError(err, `opCode ${header.opCode}`);
+  }
+}
+
+export interface DecodedMessage {
+  readonly message: PlainMessage;
+  /** Set when the bytes on the wire were OP_COMPRESSED. */
+  readonly compressor?: CompressorName;
+  /** Replies are OP_REPLY, or OP_MSG answering a request (responseTo ≠ 0). */
+  readonly isReply: boolean;
+  /** Bytes on the wire (compressed size when compressed). */
+  readonly wireSize: number;
+}
+
+/**
+ * Decodes one whole message buffer into a request or a reply, unwrapping
+ * OP_COMPRESSED (snappy, zlib, zstd). Async only because snappy/zstd may be loaded
+ * lazily; never rejects: errors are returned.
+ */
+export async function decodeMessage(buf: Buffer): Promise<DecodedMessage | WireProtocolError> {
+  const first = parseMessage(buf);
+  if (first instanceof WireProtocolError || first.opCode !== OP_CODES.OP_COMPRESSED) return finish(first, undefined, buf.length);
+  const inner = await decompressMessage(first);
+  if (inner instanceof WireProtocolError) return inner;
+  return finish(parseMessage(inner), first.compressor, buf.length);
+}
+
+/** The synchronous path for messages known not to be compressed (the proxy's fast path). */
+export function decodePlainMessage(buf: Buffer): DecodedMessage | WireProtocolError {
+  return finish(parseMessage(buf), undefined, buf.length);
+}
+
+function finish(m: WireMessage | WireProtocolError, compressor: CompressorName | undefined, wireSize: number): DecodedMessage | WireProtocolError {
+  if (m instanceof WireProtocolError) return m;
+  if (m.opCode === OP_CODES.OP_COMPRESSED) return new WireProtocolError('OP_COMPRESSED inside OP_COMPRESSED');
+  const isReply = m.opCode === OP_CODES.OP_REPLY || (m.opCode === OP_CODES.OP_MSG && m.header.responseTo !== 0);
+  return { message: m, isReply, wireSize, ...(compressor ? { compressor } : {}) };
+}
+
+export function asWireError(err: unknown, what: string): WireProtocolError {
+  if (err instanceof WireProtocolError) return err;
+  return new WireProtocolError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
