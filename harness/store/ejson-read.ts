@@ -1,0 +1,146 @@
+import { BSON } from 'mongodb';
+
+/**
+ * Turns the output of `JSON.parse` on canonical Extended JSON into documents of the
+ * driver's BSON classes, in place (the parsed tree is ours to reuse).
+ *
+ * Only the canonical wrappers are recognised, and only with their exact key sets: a
+ * query such as `{ $regex: 'a', $options: 'i' }` or `{ $type: 'string' }` is a plain
+ * document, not a legacy EJSON value. (`BSON.EJSON.parse` also accepts the legacy
+ * `$regex`/`$binary`+`$type` forms, which would silently turn such query documents
+ * into other types.) Rare canonical types go through the library.
+ *
+ * Numbers come back as Int32 and Double instances, as `EJSON.parse(…, {relaxed:false})`
+ * gives them: the BSON type survives, which a JS number cannot carry.
+ */
+export function reviveCanonical(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item !== null && typeof item === 'object') value[i] = reviveCanonical(item);
+    }
+    return value;
+  }
+  const doc = value as Record<string, unknown>;
+  let firstKey: string | undefined;
+  for (const k in doc) {
+    firstKey = k;
+    break;
+  }
+  if (firstKey !== undefined && firstKey.charCodeAt(0) === 36 /* $ */) {
+    const wrapped = unwrap(firstKey, doc);
+    if (wrapped !== NOT_A_WRAPPER) return wrapped;
+  }
+  for (const k in doc) {
+    const v = doc[k];
+    if (v !== null && typeof v === 'object') doc[k] = reviveCanonical(v);
+  }
+  return doc;
+}
+
+const NOT_A_WRAPPER = Symbol('not-a-wrapper');
+
+/** Canonical EJSON → BSON class, or NOT_A_WRAPPER when the document is ordinary. Throws on a malformed wrapper. */
+function unwrap(key: string, doc: Record<string, unknown>): unknown {
+  const v = doc[key];
+  switch (key) {
+    case '$numberInt':
+      if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      return new BSON.Int32(strictInt(v));
+    case '$numberDouble':
+      if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      return new BSON.Double(strictDouble(v));
+    case '$numberLong':
+      if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      return BSON.Long.fromBigInt(strictBigInt(v));
+    case '$oid':
+      if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      if (!/^[0-9a-fA-F]{24}$/.test(v)) throw new SyntaxError(`bad $oid ${JSON.stringify(v)}`);
+      return new BSON.ObjectId(v);
+    case '$date':
+      if (!onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      return reviveDate(v);
+    case '$numberDecimal':
+      if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      return BSON.Decimal128.fromString(v);
+    case '$binary': {
+      if (!isObject(v) || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      const { base64, subType } = v;
+      if (typeof base64 !== 'string' || typeof subType !== 'string' || !/^[0-9a-fA-F]{1,2}$/.test(subType)) {
+        throw new SyntaxError('bad $binary');
+      }
+      return new BSON.Binary(Buffer.from(base64, 'base64'), parseInt(subType, 16));
+    }
+    case '$timestamp': {
+      if (!isObject(v) || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      const { t, i } = v;
+      if (!isUint32(t) || !isUint32(i)) throw new SyntaxError('bad $timestamp');
+      return new BSON.Timestamp({ t, i });
+    }
+    case '$regularExpression': {
+      if (!isObject(v) || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
+      const { pattern, options } = v;
+      if (typeof pattern !== 'string' || typeof options !== 'string') throw new SyntaxError('bad $regularExpression');
+      return new BSON.BSONRegExp(pattern, options);
+    }
+    case '$minKey':
+      return v === 1 && onlyKey(doc, 1) ? new BSON.MinKey() : NOT_A_WRAPPER;
+    case '$maxKey':
+      return v === 1 && onlyKey(doc, 1) ? new BSON.MaxKey() : NOT_A_WRAPPER;
+    case '$code':
+    case '$symbol':
+    case '$dbPointer':
+    case '$undefined':
+      // Deprecated or rare types: the library's canonical reader is exact for them.
+      return BSON.EJSON.deserialize(doc, { relaxed: false });
+    default:
+      return NOT_A_WRAPPER;
+  }
+}
+
+function reviveDate(v: unknown): Date {
+  // Canonical: {"$date":{"$numberLong":"…"}}. Relaxed (ISO string or plain number) is
+  // accepted on read because other tools write it for dates within 1970–9999.
+  let ms: number;
+  if (isObject(v) && typeof v.$numberLong === 'string') ms = Number(strictBigInt(v.$numberLong));
+  else if (typeof v === 'string') ms = Date.parse(v);
+  else if (typeof v === 'number') ms = v;
+  else throw new SyntaxError('bad $date');
+  if (!Number.isFinite(ms)) throw new SyntaxError('bad $date');
+  return new Date(ms);
+}
+
+function onlyKey(doc: Record<string, unknown>, n: number): boolean {
+  let count = 0;
+  for (const _ in doc) if (++count > n) return false;
+  return count === n;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function isUint32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+}
+
+function strictInt(s: string): number {
+  const n = Number(s);
+  if (!/^-?\d+$/.test(s) || n < -2147483648 || n > 2147483647) throw new SyntaxError(`bad $numberInt ${JSON.stringify(s)}`);
+  return n;
+}
+
+function strictDouble(s: string): number {
+  const n = Number(s);
+  if (Number.isNaN(n) && s !== 'NaN') throw new SyntaxError(`bad $numberDouble ${JSON.stringify(s)}`);
+  if (s.trim() === '') throw new SyntaxError('bad $numberDouble ""');
+  return n;
+}
+
+function strictBigInt(s: string): bigint {
+  if (!/^-?\d{1,19}$/.test(s)) throw new SyntaxError(`bad $numberLong ${JSON.stringify(s)}`);
+  const n = BigInt(s);
+  if (n < -(2n ** 63n) || n >= 2n ** 63n) throw new SyntaxError(`$numberLong out of range ${s}`);
+  return n;
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { stringifyCanonical } from './ejson-write.ts';
+import { reviveCanonical } from './ejson-read.ts';
+import { OperationRecordSchema, type OperationRecord } from './record.ts';
+
+/**
+ * One capture line <-> one OperationRecord. Pure: no I/O. The writer and reader wrap
+ * these with gzip and files; `capture split/merge` use them to copy lines unchanged.
+ */
+
+/** Issue codes a reader reports for a line it skips (API: never rename one). */
+export const LINE_ISSUES = Object.freeze({
+  corrupt: 'MC_CAPTURE_CORRUPT_RECORD', // not JSON, or a malformed EJSON wrapper
+  invalid: 'MC_CAPTURE_INVALID_RECORD', // JSON, but not a record by the schema
+  truncated: 'MC_CAPTURE_TRUNCATED', // the file ends inside a record (crash, copy cut short)
+  gzip: 'MC_CAPTURE_GZIP', // the compressed stream is damaged; the rest of the file is lost
+} as const);
+
+export type LineDecode =
+  | { readonly ok: true; readonly record: OperationRecord }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** The record as one canonical-EJSON line, without the newline. */
+export function encodeRecordLine(record: OperationRecord): string {
+  // The envelope is plain JSON; only the BSON documents (command, reply.doc) are
+  // canonical EJSON, so `seq`, `t`, `dur` stay numbers a person or jq can read.
+  let out = '{';
+  let first = true;
+  for (const key in record) {
+    const value = (record as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    out += first ? '"' : ',"';
+    first = false;
+    out += key; // schema keys are plain identifiers: no escaping needed
+    out += '":';
+    if (key === 'command') out += stringifyCanonical(value);
+    else if (key === 'reply' && (value as { mode?: unknown }).mode === 'full') out += `{"mode":"full","doc":${stringifyCanonical((value as { doc: unknown }).doc)}}`;
+    else out += JSON.stringify(value);
+  }
+  return `${out}}`;
+}
+
+/**
+ * Parses and validates one line. Never throws: a bad line comes back as a typed
+ * failure naming the offending field, so the reader can report it and go on.
+ */
+export function decodeRecordLine(line: string): LineDecode {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+    if (raw !== null && typeof raw === 'object') {
+      const rec = raw as { command?: unknown; reply?: { doc?: unknown } };
+      if (rec.command !== null && typeof rec.command === 'object') rec.command = reviveCanonical(rec.command);
+      const reply = rec.reply;
+      if (reply !== null && typeof reply === 'object' && reply.doc !== null && typeof reply.doc === 'object') reply.doc = reviveCanonical(reply.doc);
+    }
+  } catch (err) {
+    return { ok: false, code: LINE_ISSUES.corrupt, message: `not canonical Extended JSON (${(err as Error).message})` };
+  }
+  const parsed = OperationRecordSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, code: LINE_ISSUES.invalid, message: describeIssue(parsed.error) };
+  return { ok: true, record: parsed.data };
+}
+
+/** The first schema issue as `field.path: message`, one line. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid record';
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(record)';
+  return `${path}: ${issue.message}`;
+}

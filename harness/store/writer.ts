@@ -1,0 +1,159 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { CaptureUnreadableError } from '../errors.ts';
+import { encodeRecordLine } from './line-codec.ts';
+import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord, type RecordSink } from './record.ts';
+import { partPath } from './parts.ts';
+import { TOOL } from './tool.ts';
+
+const gzipAsync = promisify(gzip);
+
+export type CaptureHeaderInput = Omit<CaptureHeader, 'format' | 'version' | 'tool'>;
+
+export interface CaptureWriterOptions {
+  /** Start a new part once a file holds this many compressed bytes (default: never). */
+  rotateBytes?: number;
+  /** Uncompressed bytes that may wait for disk before records are dropped (default 64 MiB). */
+  maxQueueBytes?: number;
+  /** A batch of lines becomes a gzip member at this many characters (default 256 KiB). */
+  chunkChars?: number;
+  /** Lines never wait longer than this before reaching the file (default 1000 ms). */
+  flushIntervalMs?: number;
+}
+
+export interface CaptureWriter extends RecordSink {
+  /** Files written so far, in order (the first is the path given; later parts are rotations). */
+  readonly files: string[];
+  /** Records accepted (not dropped). */
+  readonly written: number;
+}
+
+/**
+ * Opens a capture for writing. Layout (captures/FORMAT.md): every file is a series of
+ * independent gzip members; the first holds the header line alone, each later one a
+ * batch of whole record lines. A reader needs no index, and a file cut short by a
+ * crash loses at most the batch being written.
+ *
+ * Why members per batch and not one gzip stream: a stream's tail is only readable up
+ * to its last flush point, and `Z_SYNC_FLUSH` per batch costs about as much as a new
+ * member, which also lets batches compress on the libuv thread pool (zlib's async API)
+ * while the caller keeps serialising: the two cores work in parallel.
+ */
+export async function openCaptureWriter(path: string, header: CaptureHeaderInput, options: CaptureWriterOptions = {}): Promise<CaptureWriter> {
+  const full = CaptureHeaderSchema.parse({ ...header, format: CAPTURE_FORMAT, version: CAPTURE_FORMAT_VERSION, tool: TOOL });
+  const writer = new GzipLinesWriter(path, full, options);
+  await writer.openPart();
+  return writer;
+}
+
+class GzipLinesWriter implements CaptureWriter {
+  readonly files: string[] = [];
+  written = 0;
+  dropped = 0;
+
+  private readonly headerMember: Promise<Buffer>;
+  private readonly rotateBytes: number;
+  private readonly maxQueueBytes: number;
+  private readonly chunkChars: number;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  /** Characters serialised but not yet on disk (pending + compressing + writing). */
+  private queuedChars = 0;
+  private fh: FileHandle | undefined;
+  private fileBytes = 0;
+  private headerLength = 0;
+  /** Members are appended strictly in order, whatever order compression finishes in. */
+  private tail: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private closed = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly basePath: string,
+    header: CaptureHeader,
+    options: CaptureWriterOptions,
+  ) {
+    this.rotateBytes = options.rotateBytes ?? Infinity;
+    this.maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
+    this.chunkChars = options.chunkChars ?? 256 * 1024;
+    this.headerMember = gzipAsync(`${JSON.stringify(header)}\n`);
+    this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async openPart(): Promise<void> {
+    const path = partPath(this.basePath, this.files.length);
+    try {
+      this.fh = await open(path, 'w');
+    } catch (err) {
+      throw new CaptureUnreadableError(`cannot create capture file ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    this.files.push(path);
+    const member = await this.headerMember;
+    await this.fh.write(member);
+    this.fileBytes = member.length;
+    this.headerLength = member.length;
+  }
+
+  write(record: OperationRecord): boolean {
+    if (this.closed || this.failure !== undefined) {
+      this.dropped++;
+      return false;
+    }
+    const line = encodeRecordLine(record);
+    // Characters approximate bytes (UTF-8 may be longer); the bound is a memory guard, not an exact quota.
+    if (this.queuedChars + line.length > this.maxQueueBytes) {
+      this.dropped++;
+      return false;
+    }
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    this.queuedChars += line.length + 1;
+    this.written++;
+    if (this.pendingChars >= this.chunkChars) this.flush();
+    return true;
+  }
+
+  /** Hands the pending lines to compression as one member; ordering is kept by `tail`. */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const text = `${this.pending.join('\n')}\n`;
+    const chars = this.pendingChars;
+    this.pending = [];
+    this.pendingChars = 0;
+    const compressed = gzipAsync(text);
+    compressed.catch(() => undefined); // observed through `tail`
+    this.tail = this.tail.then(async () => {
+      try {
+        if (this.failure !== undefined) return;
+        const member = await compressed;
+        // A part always takes at least one batch, so a batch larger than rotateBytes still lands.
+        if (this.fileBytes > this.headerLength && this.fileBytes + member.length > this.rotateBytes) await this.rotate();
+        await this.fh!.write(member);
+        this.fileBytes += member.length;
+      } catch (err) {
+        this.failure ??= err;
+      } finally {
+        this.queuedChars -= chars;
+      }
+    });
+  }
+
+  private async rotate(): Promise<void> {
+    await this.fh!.close();
+    await this.openPart();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.tail;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.flush();
+    await this.tail;
+    await this.fh?.close();
+    if (this.failure !== undefined) {
+      throw new CaptureUnreadableError(`writing capture ${this.files.at(-1)} failed: ${(this.failure as Error).message}`, { cause: this.failure });
+    }
+  }
+}
