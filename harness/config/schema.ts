@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIFF_CLASSES } from '../compare/types.ts';
 
 /**
  * The one config schema (`mongo-compat.config.yaml`). Types are inferred from it and
@@ -9,9 +10,81 @@ export const TargetMapSchema = z
   .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'target names may only hold letters, digits, _ . -'), z.string().min(1))
   .describe('named targets: NAME: mongodb://… | ferretdb | memory-server:VERSION | container:TAG');
 
+/**
+ * compare: what counts as a difference and what each class of difference weighs.
+ * Built-in volatile fields and masked paths are in harness/compare/volatile.ts; these
+ * lists add to them. Per-app and per-shape overrides add to the lists and may replace
+ * the class thresholds.
+ */
+const DiffClassSchema = z.enum(DIFF_CLASSES);
+const CompareOverrideSchema = z
+  .object({
+    volatileFields: z.array(z.string()).default([]),
+    ignorePaths: z.array(z.string()).default([]),
+    fail: z.array(DiffClassSchema).optional(),
+    warn: z.array(DiffClassSchema).optional(),
+  })
+  .strict();
+
+export const CompareConfigSchema = z
+  .object({
+    /** Top-level reply fields removed before comparing (e.g. a per-app `serverInfo`). */
+    volatileFields: z.array(z.string()).default([]),
+    /** Paths (`reply.n`, `docs[].updatedAt`) whose differences make an operation at most `equivalent`. */
+    ignorePaths: z.array(z.string()).default([]),
+    /** Classes that fail an app's verdict, and classes that warn. */
+    fail: z.array(DiffClassSchema).default(['new-error', 'result-differs', 'error-differs']),
+    warn: z.array(DiffClassSchema).default(['numeric-type-only', 'field-order-only', 'fixed-error', 'unavailable']),
+    /** What a collection stored differently after replayed writes does to the verdict. */
+    stateDiffers: z.enum(['fail', 'warn', 'pass']).default('fail'),
+    latency: z
+      .object({
+        /** Fewer samples per side than this: no judgement. */
+        minSamples: z.number().int().min(2).default(20),
+        /** One-sided Mann-Whitney U significance level. */
+        alpha: z.number().gt(0).lt(1).default(0.01),
+        /** Smallest candidate/baseline p50 ratio called a regression (effect size floor). */
+        minRatio: z.number().min(1).default(1.1),
+        /** A significant regression with p99 ratio above this warns… */
+        warnRatio: z.number().min(1).default(1.5),
+        /** …and above this fails (null: never). */
+        failRatio: z.number().min(1).nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    /** Seqs kept per difference group as evidence. */
+    maxSeqsPerGroup: z.number().int().positive().default(50),
+    /** By app name. */
+    apps: z.record(z.string(), CompareOverrideSchema).default({}),
+    /** By shape id (12 hex digits, see harness/compare/shape.ts). */
+    shapes: z.record(z.string(), CompareOverrideSchema).default({}),
+  })
+  .strict();
+
+export type CompareConfig = z.infer<typeof CompareConfigSchema>;
+
+/** bench contention: defaults of `mongo-compat bench contention`; flags win. */
+export const BenchContentionConfigSchema = z
+  .object({
+    workers: z.array(z.number().int().min(1).max(4096)).min(1).default([1, 2, 4, 8, 16, 32, 64, 128]),
+    clients: z.number().int().min(1).max(1024).default(1),
+    duration: z.string().default('30s'),
+    warmup: z.string().default('5s'),
+    workload: z.enum(['queue', 'hot-counter', 'lock']).default('queue'),
+    indexes: z.boolean().default(true),
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
+    /** Pending jobs seeded per step (queue). */
+    jobs: z.number().int().min(1).max(10_000_000).default(10_000),
+    /** Hot documents (hot-counter) or lock documents (lock). */
+    keys: z.number().int().min(1).max(100_000).default(4),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     targets: TargetMapSchema.default({}),
+    compare: CompareConfigSchema.prefault({}),
+    bench: z.object({ contention: BenchContentionConfigSchema.prefault({}) }).strict().prefault({}),
   })
   .strict();
 
