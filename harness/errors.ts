@@ -97,6 +97,13 @@ export class IngestNoOperationsError extends CompatError {
   }
 }
 
+/** The contention bench found a broken guarantee (a job claimed twice, two lock holders, a lost update). */
+export class BenchInvariantError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_BENCH_INVARIANT', message, options);
+  }
+}
+
 /** Renders any thrown value as one line, for the CLI and for logs. */
 export function oneLine(err: unknown): string {
   if (err instanceof CompatError) return `${err.code}: ${firstLine(err.message)}`;

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CompatError, oneLine } from '../errors.ts';
+import { defineBench } from './bench.ts';
 import { defineDoctor } from './doctor.ts';
 import { defineServer } from './server.ts';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   defineDoctor(program);
   defineServer(program);
+  defineBench(program);
   return program;
 }
 

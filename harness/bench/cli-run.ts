@@ -1,0 +1,55 @@
+import type { Config } from '../config/schema.ts';
+import { BenchInvariantError, UsageError } from '../errors.ts';
+import { startTarget, type RunningTarget } from '../targets/index.ts';
+import { startContention, type StepStartEvent } from './contention.ts';
+import { fmtNum, fmtUs, kneeSentence } from './format.ts';
+import type { ContentionResult, StepResult } from './result.ts';
+import { resolveContentionSettings, type ContentionFlags } from './settings.ts';
+import { writeContentionOutput, type ContentionFiles } from './write-output.ts';
+
+export interface ContentionCliInput extends ContentionFlags {
+  readonly targets: readonly string[];
+  readonly out: string;
+  readonly config: Config;
+  /** Human progress lines (stderr in the CLI). */
+  readonly log: (line: string) => void;
+}
+
+export interface ContentionCliOutcome {
+  readonly result: ContentionResult;
+  readonly files: ContentionFiles;
+  /** Set when an invariant was violated: the caller reports it after printing the paths. */
+  readonly failure?: BenchInvariantError;
+}
+
+/** Starts the targets, runs the sweep with a progress view on `log`, writes the outputs, stops the targets. */
+export async function runContentionCli(input: ContentionCliInput): Promise<ContentionCliOutcome> {
+  const settings = resolveContentionSettings(input, input.config);
+  if (input.targets.length === 0) throw new UsageError('bench contention: give at least one --target NAME=TARGET (or targets in the config file)');
+  const started: RunningTarget[] = [];
+  try {
+    for (const spec of input.targets) {
+      const t = await startTarget(spec, { log: input.log });
+      started.push(t);
+      input.log(`target ${t.name}: ${t.product} at ${t.displayUri}`);
+    }
+    const names = new Set(started.map((t) => t.name));
+    if (names.size !== started.length) throw new UsageError('bench contention: two targets share a name; name them NAME=TARGET');
+    const run = startContention({ targets: started, ...settings });
+    run.on('step-start', (e: StepStartEvent) => input.log(`[${e.order + 1}/${e.total}] ${e.target}: ${e.workers} workers…`));
+    run.on('step-done', (s: StepResult) => input.log(`  ${s.target} ${s.workers}w: ${fmtNum(s.opsPerSec, 1)} ops/s, p99 ${fmtUs(s.latency.p99Us)}${s.invariants.violations ? `, ${s.invariants.violations} INVARIANT VIOLATIONS` : ''}`));
+    const result = await run.done;
+    const files = await writeContentionOutput(input.out, result);
+    for (const t of result.targets) input.log(kneeSentence(result, t.name));
+    input.log(`wrote ${files.html}`);
+    if (result.violations === 0) return { result, files };
+    const first = result.steps.find((s) => s.invariants.violations > 0)!;
+    const failure = new BenchInvariantError(
+      `${result.violations} invariant violation(s); first at ${first.target} ${first.workers} workers: ${first.invariants.examples[0]?.detail ?? first.invariants.checked.join('; ')} (see ${files.markdown})`,
+    );
+    input.log(`INVARIANT VIOLATED: ${failure.message}`);
+    return { result, files, failure };
+  } finally {
+    await Promise.all(started.map((t) => t.stop().catch(() => undefined)));
+  }
+}

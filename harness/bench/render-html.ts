@@ -1,0 +1,81 @@
+import { renderLineChart, type LineSeries, type Marker } from '../report/charts/line-chart.ts';
+import { fmtErrors, fmtLog, fmtMetric, fmtNum, fmtUs, kneeSentence, settingsLine, stepsOf } from './format.ts';
+import type { ContentionResult } from './result.ts';
+
+/**
+ * The contention result as one self-contained HTML file: inline CSS and inline SVG
+ * charts (throughput and p99 against workers, one line per target, knees marked),
+ * no script, no external resource. Pure apart from the chart renderer being async.
+ */
+export async function renderContentionHtml(result: ContentionResult): Promise<string> {
+  const tput: LineSeries[] = result.targets.map((t) => ({ name: t.name, points: stepsOf(result, t.name).map((s) => ({ x: s.workers, y: round(s.opsPerSec) })) }));
+  const p99: LineSeries[] = result.targets.map((t) => ({ name: t.name, points: stepsOf(result, t.name).map((s) => ({ x: s.workers, y: round(s.latency.p99Us / 1000) })) }));
+  const markers: Marker[] = result.summary
+    .filter((s) => s.knee && !s.knee.stillRising && result.settings.workers.length > 1)
+    .map((s) => ({ series: s.target, x: s.knee!.workers, y: round(s.knee!.opsPerSec), label: `knee ${s.knee!.workers}` }));
+  const [tputSvg, p99Svg] = await Promise.all([
+    renderLineChart({ title: 'Throughput (findAndModify/s)', xLabel: 'workers', yLabel: 'ops/s', xScale: 'log2', series: tput, markers }),
+    renderLineChart({ title: 'p99 latency (ms)', xLabel: 'workers', yLabel: 'p99 ms', xScale: 'log2', series: p99 }),
+  ]);
+
+  const h: string[] = [];
+  h.push('<!doctype html><html lang="en"><head><meta charset="utf-8">');
+  h.push(`<title>findAndModify contention: ${esc(result.settings.workload)}</title>`);
+  h.push(`<style>${CSS}</style></head><body>`);
+  h.push(`<h1>findAndModify contention: ${esc(result.settings.workload)}</h1>`);
+  h.push(`<p>${esc(settingsLine(result))}.</p>`);
+  h.push('<ul>');
+  for (const t of result.targets) h.push(`<li><b>${esc(t.name)}</b>: ${esc(t.product)} at <code>${esc(t.displayUri)}</code></li>`);
+  h.push('</ul><h2>Summary</h2><ul>');
+  for (const t of result.targets) h.push(`<li>${esc(kneeSentence(result, t.name))}</li>`);
+  h.push('</ul>');
+  h.push(result.violations === 0 ? '<p class="ok">Invariants held in every step.</p>' : `<p class="bad">INVARIANT VIOLATIONS: ${result.violations}. Exactly-once / single-holder guarantees were broken; see below.</p>`);
+  h.push(`<div class="charts"><figure>${tputSvg}</figure><figure>${p99Svg}</figure></div>`);
+  h.push('<h2>Scaling</h2><table><tr><th>target</th><th>workers</th><th>ops/s</th><th>p50</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>errors</th><th>invariants</th></tr>');
+  for (const t of result.targets) {
+    for (const s of stepsOf(result, t.name)) {
+      const l = s.latency;
+      h.push(`<tr><td>${esc(t.name)}</td><td class="n">${s.workers}</td><td class="n">${fmtNum(s.opsPerSec, 1)}</td><td class="n">${fmtUs(l.p50Us)}</td><td class="n">${fmtUs(l.p95Us)}</td><td class="n">${fmtUs(l.p99Us)}</td><td class="n">${fmtUs(l.p999Us)}</td><td class="n">${fmtUs(l.maxUs)}</td><td>${esc(fmtErrors(s.errors))}</td><td class="${s.invariants.violations === 0 ? 'ok' : 'bad'}">${s.invariants.violations === 0 ? 'held' : `${s.invariants.violations} violated`}</td></tr>`);
+    }
+  }
+  h.push('</table><h2>Server metrics (measured window)</h2>');
+  for (const t of result.targets) {
+    const steps = stepsOf(result, t.name);
+    h.push(`<h3>${esc(t.name)}</h3><table><tr><th>figure</th>${steps.map((s) => `<th>${s.workers} workers</th>`).join('')}</tr>`);
+    const names = steps[0]?.server.map((m) => m.name) ?? [];
+    for (const name of names) {
+      h.push(`<tr><td>${esc(name)}</td>${steps.map((s) => cell(fmtMetric(s.server.find((m) => m.name === name)!))).join('')}</tr>`);
+    }
+    h.push(`<tr><td>getLog write-conflict lines (id 23802)</td>${steps.map((s) => cell(fmtLog(s.log))).join('')}</tr>`);
+    h.push('</table>');
+  }
+  const bad = result.steps.filter((s) => s.invariants.violations > 0);
+  if (bad.length > 0) {
+    h.push('<h2 class="bad">Invariant violations</h2><ul>');
+    for (const s of bad) {
+      h.push(`<li>${esc(s.target)}, ${s.workers} workers: ${s.invariants.violations}<ul>`);
+      for (const v of s.invariants.examples) h.push(`<li><code>${esc(v.kind)}</code> ${esc(v.detail)}</li>`);
+      h.push('</ul></li>');
+    }
+    h.push('</ul>');
+  }
+  h.push('</body></html>');
+  return h.join('\n');
+}
+
+function cell(text: string): string {
+  return text.startsWith('not available') ? `<td class="na">${esc(text)}</td>` : `<td class="n">${esc(text)}</td>`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}td.na{color:#888;font-style:italic}
+.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}`;

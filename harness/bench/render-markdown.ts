@@ -1,0 +1,46 @@
+import { fmtErrors, fmtLog, fmtMetric, fmtNum, fmtUs, kneeSentence, settingsLine, stepsOf } from './format.ts';
+import type { ContentionResult } from './result.ts';
+
+/** The contention result as Markdown: summary with knees, invariants, per-step tables. Pure. */
+export function renderContentionMarkdown(result: ContentionResult): string {
+  const out: string[] = [];
+  out.push(`# findAndModify contention: ${result.settings.workload}`, '');
+  out.push(`${settingsLine(result)}.`, '');
+  out.push(`Run ${result.startedAt} → ${result.finishedAt}. Steps interleaved across targets (A B A B …).`, '');
+  out.push('## Targets', '');
+  for (const t of result.targets) out.push(`- **${t.name}**: ${t.product} at \`${t.displayUri}\``);
+  out.push('', '## Summary', '');
+  for (const t of result.targets) out.push(`- ${kneeSentence(result, t.name)}`);
+  out.push('');
+  out.push(result.violations === 0 ? '**Invariants held** in every step.' : `**INVARIANT VIOLATIONS: ${result.violations}.** The server (or worker) broke exactly-once / single-holder guarantees; see below.`, '');
+  out.push('## Scaling', '');
+  out.push('| target | workers | ops/s | p50 | p95 | p99 | p99.9 | max | errors | invariants |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  for (const t of result.targets) {
+    for (const s of stepsOf(result, t.name)) {
+      const l = s.latency;
+      out.push(`| ${t.name} | ${s.workers} | ${fmtNum(s.opsPerSec, 1)} | ${fmtUs(l.p50Us)} | ${fmtUs(l.p95Us)} | ${fmtUs(l.p99Us)} | ${fmtUs(l.p999Us)} | ${fmtUs(l.maxUs)} | ${fmtErrors(s.errors)} | ${s.invariants.violations === 0 ? 'held' : `**${s.invariants.violations} violated**`} |`);
+    }
+  }
+  out.push('', '## Server metrics per step (measured window)', '');
+  for (const t of result.targets) {
+    for (const s of stepsOf(result, t.name)) {
+      out.push(`### ${t.name}, ${s.workers} workers`, '');
+      out.push('| figure | value |', '|---|---|');
+      for (const m of s.server) out.push(`| ${m.name} | ${fmtMetric(m)} |`);
+      out.push(`| getLog write-conflict lines (id 23802) | ${fmtLog(s.log)} |`);
+      for (const [k, v] of Object.entries(s.workload)) out.push(`| workload ${k} | ${fmtNum(v)} |`);
+      out.push('');
+    }
+  }
+  const bad = result.steps.filter((s) => s.invariants.violations > 0);
+  if (bad.length > 0) {
+    out.push('## Invariant violations', '');
+    for (const s of bad) {
+      out.push(`- ${s.target}, ${s.workers} workers: ${s.invariants.violations} (checked: ${s.invariants.checked.join('; ')})`);
+      for (const v of s.invariants.examples) out.push(`  - ${v.kind}: ${v.detail}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,67 @@
+import type { LatencySummary } from './histogram.ts';
+import type { InvariantReport } from './invariants.ts';
+import type { Knee } from './knee.ts';
+import type { LogFigure } from './server-log.ts';
+import type { MetricFigure } from './server-metrics.ts';
+import type { WorkloadName } from './workloads/types.ts';
+
+/** The JSON a contention run writes: every step and every figure. Renderers read only this. */
+export interface BenchTargetInfo {
+  readonly name: string;
+  readonly displayUri: string;
+  readonly product: string;
+  readonly serverVersion: string;
+}
+
+export interface StepResult {
+  readonly target: string;
+  readonly workers: number;
+  readonly clients: number;
+  /** Position in the interleaved order (A B A B …), from 0. */
+  readonly order: number;
+  readonly warmupMs: number;
+  readonly windowMs: number;
+  /** findAndModify operations completed in the measured window. */
+  readonly ops: number;
+  readonly opsPerSec: number;
+  /** Follow-up operations (mark done, release, refill) in the window. */
+  readonly otherOps: number;
+  readonly errors: Readonly<Record<string, number>>;
+  readonly latency: LatencySummary;
+  /** HdrHistogram compressed base64 of findAndModify latency in µs. */
+  readonly histogram: string;
+  readonly server: readonly MetricFigure[];
+  readonly log: LogFigure;
+  readonly workload: Readonly<Record<string, number>>;
+  readonly invariants: InvariantReport;
+}
+
+export interface TargetSummary {
+  readonly target: string;
+  readonly knee: Knee | undefined;
+  readonly bestOpsPerSec: number;
+  readonly violations: number;
+}
+
+export interface ContentionResult {
+  readonly bench: 'contention';
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly settings: {
+    readonly workload: WorkloadName;
+    readonly workers: readonly number[];
+    readonly clients: number;
+    readonly durationMs: number;
+    readonly warmupMs: number;
+    readonly indexes: boolean;
+    readonly seed: number;
+    readonly jobs: number;
+    readonly keys: number;
+    readonly broken: boolean;
+  };
+  readonly targets: readonly BenchTargetInfo[];
+  readonly steps: readonly StepResult[];
+  readonly summary: readonly TargetSummary[];
+  readonly violations: number;
+}
