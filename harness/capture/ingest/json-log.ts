@@ -1,0 +1,61 @@
+import { BSON } from 'mongodb';
+import { errorOf, pickStats, SKIP, type LineResult } from './slow-op.ts';
+
+/**
+ * One line of a 4.4+ structured log (logv2). Operations are the "Slow query" entries
+ * (id 51803): `attr.type`, `attr.ns`, `attr.command`, `attr.durationMillis`,
+ * `attr.appName`, `attr.remote` (5.0+). When an attribute exceeded `maxLogSizeKB` the
+ * server keeps the JSON valid but adds `attr.truncated`/`attr.size`: such commands are
+ * kept and marked truncated. Every other line is skipped.
+ */
+const SLOW_QUERY_ID = 51803;
+
+export function parseJsonLogLine(line: string): LineResult {
+  // Fast path: most lines are not operations; do not parse them at all.
+  if (!line.includes('"Slow query"') && !line.includes(`"id":${SLOW_QUERY_ID}`)) return SKIP;
+  let entry: unknown;
+  try {
+    // Canonical parsing keeps number types: an integer stays Int32/Long, `1.5` a Double.
+    entry = BSON.EJSON.parse(line, { relaxed: false });
+  } catch (err) {
+    return { kind: 'bad', message: `not valid JSON (${firstLine(err)})` };
+  }
+  if (!isDoc(entry)) return SKIP;
+  const id = entry.id instanceof BSON.Int32 ? entry.id.value : entry.id;
+  if (id !== SLOW_QUERY_ID && entry.msg !== 'Slow query') return SKIP;
+  const attr = entry.attr;
+  if (!isDoc(attr)) return { kind: 'bad', message: 'slow query without attr' };
+  if (typeof attr.ns !== 'string') return { kind: 'bad', message: 'slow query without attr.ns' };
+  const ms = attr.durationMillis;
+  const durationMs = ms instanceof BSON.Int32 || ms instanceof BSON.Double ? ms.value : ms instanceof BSON.Long ? ms.toNumber() : undefined;
+  if (durationMs === undefined) return { kind: 'bad', message: 'slow query without attr.durationMillis' };
+  const command = isDoc(attr.command) ? attr.command : {};
+  const t = isDoc(entry.t) ? undefined : entry.t instanceof Date ? entry.t : undefined;
+  const stats = pickStats(attr);
+  const error = errorOf(attr);
+  return {
+    kind: 'op',
+    op: {
+      ...(t ? { endedAt: t } : {}),
+      durationMs,
+      conn: typeof entry.ctx === 'string' ? entry.ctx : 'unknown',
+      ...(typeof attr.remote === 'string' ? { client: attr.remote } : {}),
+      ...(typeof attr.appName === 'string' && attr.appName !== '' ? { app: attr.appName } : {}),
+      ns: attr.ns,
+      type: typeof attr.type === 'string' ? attr.type : 'command',
+      command,
+      truncated: attr.truncated !== undefined,
+      ...(typeof attr.protocol === 'string' ? { protocol: attr.protocol } : {}),
+      stats,
+      ...(error ? { error } : {}),
+    },
+  };
+}
+
+function isDoc(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !('_bsontype' in v) && !(v instanceof Date);
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
+}
