@@ -97,6 +97,34 @@ export class IngestNoOperationsError extends CompatError {
   }
 }
 
+/** A run directory (run.json, histograms) cannot be read. */
+export class RunCorruptError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_RUN_CORRUPT', message, options);
+  }
+}
+
+/** Replaying writes was asked for against the deployment the capture came from. */
+export class WriteToSourceError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_REPLAY_WRITE_TO_SOURCE', message, options);
+  }
+}
+
+/** Targets did not start alike and --strict-preflight was given. */
+export class PreflightMismatchError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_REPLAY_PREFLIGHT_MISMATCH', message, options);
+  }
+}
+
+/** Runs given to merge cannot be merged (different targets, format, or overlapping shards). */
+export class RunMergeError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_RUN_MERGE', message, options);
+  }
+}
+
 /** The contention bench found a broken guarantee (a job claimed twice, two lock holders, a lost update). */
 export class BenchInvariantError extends CompatError {
   constructor(message: string, options?: { cause?: unknown }) {

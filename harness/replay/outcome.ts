@@ -25,6 +25,12 @@ export interface TargetOutcome {
   readonly reply?: BSON.Document;
   /** All documents of a cursor's logical result, in the order the server sent them. */
   readonly docs?: readonly BSON.Document[];
+  /**
+   * Set when `docs` holds fewer documents than the logical result (the replayer keeps
+   * a bounded number per cursor so memory stays flat): the full count. The digest
+   * still covers every document.
+   */
+  readonly docsCount?: number;
   /** sha256 (hex) of the canonical reply (and docs); kept when the full reply is not. */
   readonly digest?: string;
   readonly error?: OutcomeError;

@@ -1,0 +1,79 @@
+/**
+ * The layout of a run directory, shared by the writer, the reader and merge:
+ *
+ *   RUN_DIR/run.json             inputs, targets (versions), options, counts, start/end
+ *   RUN_DIR/outcomes.ndjson      one OperationOutcome per line, canonical Extended JSON
+ *   RUN_DIR/histograms.ndjson    one latency histogram per target × app × command × shape
+ */
+export const RUN_FORMAT = 'mongo-compat-run';
+export const RUN_FORMAT_VERSION = 1;
+export const RUN_JSON = 'run.json';
+export const OUTCOMES_FILE = 'outcomes.ndjson';
+export const HISTOGRAMS_FILE = 'histograms.ndjson';
+
+export interface HistogramLine {
+  readonly target: string;
+  readonly app: string;
+  readonly cmd: string;
+  readonly shape: string;
+  readonly shapeText: string;
+  readonly count: number;
+  /** HdrHistogram compressed base64 (see histogram.ts), microseconds. */
+  readonly hist: string;
+}
+
+export interface RunTargetInfo {
+  readonly name: string;
+  readonly role: 'baseline' | 'candidate';
+  readonly uri: string;
+  readonly serverVersion?: string;
+  readonly product?: string;
+  readonly replicaSet?: string;
+  /** Set when the target went down during the run. */
+  readonly down?: string;
+}
+
+export interface RunCounts {
+  /** Capture records read (in this shard). */
+  records: number;
+  /** Logical operations with an outcome line (a cursor and its getMores count once). */
+  outcomes: number;
+  /** getMore/killCursors records folded into their cursor's logical result. */
+  folded: number;
+  /** Records skipped, by reason (writes-not-allowed, orphan-getmore, handshake, truncated, …). */
+  skipped: Record<string, number>;
+  /** Outcomes whose targets disagree by digest. */
+  differences: number;
+  /** Per target: ok / error / unavailable counts. */
+  perTarget: Record<string, { ok: number; error: number; unavailable: number; skipped: number }>;
+}
+
+export interface PreflightResult {
+  readonly method: 'dbHash' | 'sampled-docs' | 'none';
+  readonly alike: boolean;
+  readonly namespaces: number;
+  readonly mismatches: readonly string[];
+}
+
+export interface RunJson {
+  readonly format: typeof RUN_FORMAT;
+  readonly version: number;
+  readonly status: 'complete' | 'interrupted' | 'failed';
+  readonly inputs: readonly string[];
+  readonly targets: readonly RunTargetInfo[];
+  readonly options: Record<string, unknown>;
+  readonly shard?: { index: number; count: number };
+  readonly counts: RunCounts;
+  readonly preflight?: PreflightResult;
+  readonly notes: readonly string[];
+  /** Replay fidelity in recorded-timing mode: lag between intended and actual send. */
+  readonly scheduleLag?: { p50Us: number; p99Us: number; maxUs: number; count: number; hist: string };
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** Set by merge: the runs merged into this one. */
+  readonly mergedFrom?: readonly string[];
+}
+
+export function emptyCounts(): RunCounts {
+  return { records: 0, outcomes: 0, folded: 0, skipped: {}, differences: 0, perTarget: {} };
+}

@@ -1,0 +1,68 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { BSON } from 'mongodb';
+import type { HistogramEntry } from './engine.ts';
+import { encodeHistogram } from './histogram.ts';
+import type { OperationOutcome } from './outcome.ts';
+import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_JSON, type HistogramLine, type RunJson } from './run-files.ts';
+
+/**
+ * Writes a run directory as the replay goes: outcomes stream to disk with
+ * backpressure (one canonical Extended JSON line each, so int32/int64/double and
+ * every other BSON type survive), histograms and run.json at the end. run.json is
+ * written last and atomically (temp file + rename): a run directory with a run.json
+ * is complete or explicitly marked interrupted.
+ */
+export class RunWriter {
+  private constructor(
+    readonly dir: string,
+    private readonly out: WriteStream,
+  ) {}
+
+  static async open(dir: string): Promise<RunWriter> {
+    await mkdir(dir, { recursive: true });
+    const out = createWriteStream(join(dir, OUTCOMES_FILE), { flags: 'w', highWaterMark: 1 << 20 });
+    await once(out, 'open');
+    return new RunWriter(dir, out);
+  }
+
+  /** Awaits only when the file stream is behind (backpressure), so the hot path stays synchronous. */
+  writeOutcome(outcome: OperationOutcome): void | Promise<void> {
+    const line = `${BSON.EJSON.stringify(outcome, { relaxed: false })}\n`;
+    if (!this.out.write(line)) return once(this.out, 'drain').then(() => undefined);
+  }
+
+  async finish(histograms: Iterable<HistogramEntry>, run: RunJson): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await writeHistograms(this.dir, histograms);
+    await writeRunJson(this.dir, run);
+  }
+}
+
+export async function writeHistograms(dir: string, histograms: Iterable<HistogramEntry | HistogramLine>): Promise<void> {
+  const lines: string[] = [];
+  for (const h of histograms) {
+    const line: HistogramLine =
+      'hist' in h && typeof h.hist === 'string'
+        ? (h as HistogramLine)
+        : {
+            target: h.target,
+            app: h.app,
+            cmd: h.cmd,
+            shape: h.shape,
+            shapeText: h.shapeText,
+            count: (h as HistogramEntry).hist.totalCount,
+            hist: encodeHistogram((h as HistogramEntry).hist),
+          };
+    lines.push(JSON.stringify(line));
+  }
+  await writeFile(join(dir, HISTOGRAMS_FILE), lines.length ? `${lines.join('\n')}\n` : '');
+}
+
+export async function writeRunJson(dir: string, run: RunJson): Promise<void> {
+  const tmp = join(dir, `${RUN_JSON}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(run, null, 2)}\n`);
+  await rename(tmp, join(dir, RUN_JSON));
+}

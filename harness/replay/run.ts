@@ -1,0 +1,230 @@
+import { readCapture, readCaptureHeader, type CaptureIssue } from '../store/reader.ts';
+import type { CaptureHeader, OperationRecord } from '../store/record.ts';
+import { PreflightMismatchError, UsageError, WriteToSourceError } from '../errors.ts';
+import { parseTargetSpec, startTarget, type RunningTarget } from '../targets/index.ts';
+import { hostsOf as uriHosts } from './safety.ts';
+import { ReplayEngine, type EngineOptions } from './engine.ts';
+import { summarise, encodeHistogram } from './histogram.ts';
+import { MAX_PREFLIGHT_NAMESPACES, preflight } from './preflight.ts';
+import { classify } from './classify.ts';
+import { parseMapDb } from './rewrite.ts';
+import { RUN_FORMAT, RUN_FORMAT_VERSION, type PreflightResult, type RunJson } from './run-files.ts';
+import { RunWriter } from './run-writer.ts';
+import { sourceMatch } from './safety.ts';
+import { parseShard, inShard, type ShardSpec } from './shard.ts';
+import { LiveTarget } from './target.ts';
+
+/**
+ * A whole replay: targets up, safety and pre-flight checks, the optional warm-up
+ * pass, the measured pass into RUN_DIR, run.json. The CLI is a thin adapter over
+ * this; tests call it directly too.
+ */
+export interface ReplayRequest {
+  readonly captures: readonly string[];
+  /** `NAME=TARGET` (or a bare target) for the baselines and candidates. */
+  readonly baselines: readonly string[];
+  readonly candidates: readonly string[];
+  readonly out: string;
+  readonly timing?: 'fast' | 'recorded';
+  readonly speed?: number;
+  readonly concurrency?: number;
+  readonly warmupPass?: boolean;
+  readonly allowWrites?: boolean;
+  readonly strictPreflight?: boolean;
+  readonly mapDb?: readonly string[];
+  readonly shard?: string;
+  readonly opTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Human lines (stderr in the CLI). */
+  readonly log?: (line: string) => void;
+  readonly onProgress?: (p: ReplayProgress) => void;
+  readonly progressIntervalMs?: number;
+}
+
+export interface ReplayProgress {
+  readonly phase: 'warmup' | 'replay' | 'done';
+  readonly done: number;
+  readonly total: number;
+  readonly errors: number;
+  readonly differences: number;
+  readonly elapsedMs: number;
+}
+
+export const REPLAY_DEFAULTS = Object.freeze({ timing: 'fast' as const, speed: 1, concurrency: 16, opTimeoutMs: 30_000 });
+
+export async function replay(req: ReplayRequest): Promise<{ dir: string; run: RunJson }> {
+  const log = req.log ?? (() => undefined);
+  const startedAt = new Date().toISOString();
+  if (req.captures.length === 0) throw new UsageError('--capture: at least one capture file is needed');
+  if (req.baselines.length === 0) throw new UsageError('--baseline: at least one baseline target is needed');
+  const timing = req.timing ?? REPLAY_DEFAULTS.timing;
+  const speed = req.speed ?? REPLAY_DEFAULTS.speed;
+  if (!(speed > 0)) throw new UsageError(`--speed ${speed}: must be a positive number`);
+  const concurrency = req.concurrency ?? REPLAY_DEFAULTS.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${concurrency}: must be a positive integer`);
+  const opTimeoutMs = req.opTimeoutMs ?? REPLAY_DEFAULTS.opTimeoutMs;
+  let mapDb: Map<string, string>;
+  try {
+    mapDb = parseMapDb(req.mapDb ?? []);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const shard: ShardSpec | undefined = req.shard ? parseShard(req.shard) : undefined;
+  const specs = [
+    ...req.baselines.map((s) => ({ spec: parseTargetSpec(s), role: 'baseline' as const })),
+    ...req.candidates.map((s) => ({ spec: parseTargetSpec(s), role: 'candidate' as const })),
+  ];
+  const names = new Set<string>();
+  for (const { spec } of specs) {
+    if (names.has(spec.name)) throw new UsageError(`target name '${spec.name}' is given twice; name targets NAME=TARGET`);
+    names.add(spec.name);
+  }
+  const headers: CaptureHeader[] = [];
+  for (const file of req.captures) headers.push(await readCaptureHeader(file));
+
+  const running: RunningTarget[] = [];
+  const live: LiveTarget[] = [];
+  try {
+    for (const { spec, role } of specs) {
+      const t = await startTarget(spec, { log });
+      running.push(t);
+      const lt = new LiveTarget(
+        { name: t.name, role, uri: t.uri, displayUri: t.displayUri, serverVersion: t.serverVersion, product: t.product },
+        opTimeoutMs,
+        Math.max(100, concurrency * 2),
+      );
+      live.push(lt);
+      await lt.connect();
+      log(`target ${t.name} (${role}): ${t.product} at ${t.displayUri}${lt.replicaSet ? ` replica set ${lt.setName}` : ''}`);
+    }
+    if (req.allowWrites) {
+      for (const t of live) {
+        for (const h of headers) {
+          const why = sourceMatch(
+            { host: h.source.host, replicaSet: h.replicaSet },
+            { setName: t.setName, hosts: [...t.hosts, ...uriHosts(t.info.uri)] },
+          );
+          if (why) throw new WriteToSourceError(`refusing --allow-writes: target ${t.name} (${t.info.displayUri}) is the capture's source: ${why}`);
+        }
+      }
+    }
+
+    const issues: CaptureIssue[] = [];
+    const records = (): AsyncIterable<OperationRecord> =>
+      readCapture(req.captures, {
+        onIssue: (i) => {
+          if (issues.length < 1000) issues.push(i);
+        },
+      });
+
+    // Pre-scan: the total for progress, and the namespaces to check before starting.
+    let total = 0;
+    const namespaces = new Map<string, Set<string>>();
+    let nsCount = 0;
+    for await (const rec of records()) {
+      if (!inShard(rec.conn, shard)) continue;
+      total++;
+      if (rec.coll && nsCount < MAX_PREFLIGHT_NAMESPACES && classify(rec.cmd, rec.command) !== 'handshake') {
+        const db = mapDb.get(rec.db) ?? rec.db;
+        let set = namespaces.get(db);
+        if (!set) namespaces.set(db, (set = new Set()));
+        if (!set.has(rec.coll)) {
+          set.add(rec.coll);
+          nsCount++;
+        }
+      }
+    }
+    const issuesBeforeReplay = issues.length;
+    issues.length = 0;
+    const notes: string[] = [];
+    const pre: PreflightResult = await preflight(live, namespaces);
+    if (!pre.alike) {
+      const msg = `pre-flight: targets do not start alike (${pre.method}) on ${pre.mismatches.length} collection(s): ${pre.mismatches[0]}`;
+      if (req.strictPreflight) throw new PreflightMismatchError(msg);
+      notes.push(msg);
+      log(`warning: ${msg}`);
+    } else if (pre.method !== 'none') log(`pre-flight: ${pre.namespaces} collection(s) alike (${pre.method})`);
+
+    const base: Omit<EngineOptions, 'measure'> = { timing, speed, concurrency, allowWrites: req.allowWrites ?? false, mapDb, shard, signal: req.signal };
+    const started = performance.now();
+    const ticker = (phase: ReplayProgress['phase'], engine: ReplayEngine) => {
+      const emit = () =>
+        req.onProgress?.({
+          phase,
+          done: engine.done,
+          total,
+          errors: Object.values(engine.counts.perTarget).reduce((n, c) => n + c.error + c.unavailable, 0),
+          differences: engine.counts.differences,
+          elapsedMs: performance.now() - started,
+        });
+      const timer = req.onProgress ? setInterval(emit, req.progressIntervalMs ?? 250) : undefined;
+      return () => {
+        if (timer) clearInterval(timer);
+        emit();
+      };
+    };
+    if (req.warmupPass) {
+      log('warm-up pass: reads once, unmeasured');
+      const warm = new ReplayEngine(live, { ...base, timing: 'fast', measure: false }, () => undefined);
+      const stop = ticker('warmup', warm);
+      await warm.run(records());
+      stop();
+    }
+
+    const writer = await RunWriter.open(req.out);
+    const engine = new ReplayEngine(live, { ...base, measure: true }, (o) => writer.writeOutcome(o));
+    const stop = ticker('replay', engine);
+    const result = await engine.run(records());
+    stop();
+
+    for (const t of live) if (t.down) notes.push(`target ${t.name}: ${t.down}; its later operations are marked unavailable`);
+    if (issuesBeforeReplay > 0 || issues.length > 0) {
+      const first = issues[0];
+      notes.push(`capture: ${issues.length} record(s) unreadable and skipped${first ? ` (first: ${first.file}:${first.line} ${first.code} ${first.message})` : ''}`);
+    }
+    const lag = result.scheduleLag;
+    const run: RunJson = {
+      format: RUN_FORMAT,
+      version: RUN_FORMAT_VERSION,
+      status: result.interrupted ? 'interrupted' : 'complete',
+      inputs: [...req.captures],
+      targets: live.map((t) => ({
+        name: t.name,
+        role: t.info.role,
+        uri: t.info.displayUri,
+        serverVersion: t.info.serverVersion,
+        product: t.info.product,
+        ...(t.setName ? { replicaSet: t.setName } : {}),
+        ...(t.down ? { down: t.down } : {}),
+      })),
+      options: {
+        timing,
+        speed,
+        concurrency,
+        warmupPass: req.warmupPass ?? false,
+        allowWrites: req.allowWrites ?? false,
+        strictPreflight: req.strictPreflight ?? false,
+        mapDb: Object.fromEntries(mapDb),
+        opTimeoutMs,
+      },
+      ...(shard ? { shard } : {}),
+      counts: { ...result.counts, skipped: { ...result.counts.skipped, ...(issues.length ? { 'unreadable-record': issues.length } : {}) } },
+      preflight: pre,
+      notes,
+      ...(lag && lag.totalCount > 0
+        ? { scheduleLag: { ...pick(summarise(lag)), count: lag.totalCount, hist: encodeHistogram(lag) } }
+        : {}),
+      startedAt,
+      endedAt: new Date().toISOString(),
+    };
+    await writer.finish(result.histograms.values(), run);
+    return { dir: req.out, run };
+  } finally {
+    await Promise.all(live.map((t) => t.close()));
+    await Promise.all(running.map((t) => t.stop().catch(() => undefined)));
+  }
+}
+
+function pick(s: ReturnType<typeof summarise>): { p50Us: number; p99Us: number; maxUs: number } {
+  return { p50Us: s.p50Us, p99Us: s.p99Us, maxUs: s.maxUs };
+}
