@@ -25,7 +25,10 @@ export function diffSides(a: NormalSide, b: NormalSide, order: ResultOrder): Dif
   if (a.status === 'error') {
     const ea = a.error ?? {};
     const eb = b.error ?? {};
-    if (ea.code !== eb.code) out.push({ path: 'error.code', kind: 'value', baseline: String(ea.code), candidate: String(eb.code) });
+    // Number(): a code read from Extended JSON may be an Int32 rather than a number.
+    if (Number(ea.code) !== Number(eb.code) && !(ea.code === undefined && eb.code === undefined)) {
+      out.push({ path: 'error.code', kind: 'value', baseline: String(ea.code), candidate: String(eb.code) });
+    }
     if (ea.codeName !== eb.codeName) out.push({ path: 'error.codeName', kind: 'value', baseline: String(ea.codeName), candidate: String(eb.codeName) });
     if (ea.message !== eb.message) out.push({ path: 'error.message', kind: 'value', baseline: JSON.stringify(ea.message), candidate: JSON.stringify(eb.message) });
     return out;

@@ -29,8 +29,10 @@ export function normaliseSide(side: TargetOutcome | NormalSide, cmd: string, ign
   if (side.digest !== undefined) out.digest = side.digest;
   if (side.error !== undefined) out.error = side.error;
   if (side.reason !== undefined) out.reason = side.reason;
-  let docs = side.docs as readonly unknown[] | undefined;
-  if (side.reply !== undefined) {
+  let docs = Array.isArray(side.docs) ? (side.docs as readonly unknown[]) : undefined;
+  if (side.reply !== undefined && kindOf(side.reply) !== 'document') {
+    out.reply = side.reply; // not a document: kept as it is, the diff shows it
+  } else if (side.reply !== undefined) {
     const reply: BSON.Document = {};
     for (const [k, v] of Object.entries(side.reply)) {
       if (ignored.has(k)) continue;

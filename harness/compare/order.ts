@@ -18,6 +18,7 @@ export type ResultOrder = { readonly kind: 'unordered' } | { readonly kind: 'sor
 const ORDER_KEEPING = new Set(['$match', '$project', '$addFields', '$set', '$unset', '$limit', '$skip', '$unwind', '$lookup', '$redact', '$replaceRoot', '$replaceWith', '$count']);
 
 export function orderOf(command: BSON.Document): ResultOrder {
+  if (!isDoc(command)) return { kind: 'unordered' };
   const name = Object.keys(command)[0];
   if (name === 'find' && isDoc(command.sort) && Object.keys(command.sort).length > 0) {
     return { kind: 'sorted', keys: Object.keys(command.sort) };
