@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { ProxyError } from '../../errors.ts';
+import type { OperationRecord, RecordSink } from '../../store/record.ts';
+import { makeRedactor, type RedactionOptions } from './redaction.ts';
+import { FailOpenRecorder } from './recorder.ts';
+import type { ReplyMode } from './reply-summary.ts';
+import { ProxySession, type SessionContext } from './session.ts';
+import { formatStatus, newStats, type ProxyStats } from './stats.ts';
+import { parseUpstream, type UpstreamMember } from './upstream.ts';
+
+export type { ProxyStats } from './stats.ts';
+export type { RedactionOptions } from './redaction.ts';
+export type { ReplyMode } from './reply-summary.ts';
+export { formatStatus } from './stats.ts';
+export { parseUpstream } from './upstream.ts';
+
+export interface ProxyOptions {
+  /** Connection string of the real deployment. May hold credentials: they are never stored or printed. */
+  readonly upstream: string;
+  readonly sink: RecordSink;
+  /** Listen host (default 127.0.0.1) and first port (default 0: any free port). */
+  readonly listen?: { readonly host?: string; readonly port?: number };
+  /**
+   * One listening port per upstream member (ports port, port+1, … or free ones when
+   * port is 0), and hello replies rewritten so a discovering driver stays behind the
+   * proxy. Default: on when the upstream names more than one member or a replicaSet.
+   */
+  readonly perMember?: boolean;
+  readonly app?: string;
+  readonly replyMode?: ReplyMode;
+  readonly redaction?: RedactionOptions;
+  /** Terminate TLS from clients with this certificate and key (PEM contents). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** TLS towards the upstream (also switched on by tls=true in the URI). */
+  readonly upstreamTls?: { readonly ca?: string | Buffer; readonly servername?: string; readonly rejectUnauthorized?: boolean };
+  readonly statusIntervalMs?: number;
+  /** Human-readable lines (stderr in the CLI); silent when absent. */
+  readonly log?: (line: string) => void;
+}
+
+export interface ProxyMember {
+  readonly upstream: string;
+  readonly host: string;
+  readonly port: number;
+  readonly address: string;
+}
+
+export interface RunningProxy {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port` of the first listener. */
+  readonly address: string;
+  readonly members: readonly ProxyMember[];
+  readonly upstream: string;
+  readonly stats: Readonly<ProxyStats>;
+  statusLine(): string;
+  /** Stops listening, closes every connection, records what was still waiting for a reply. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the recording proxy: every client connection gets its own upstream
+ * connection; bytes flow unchanged (hello host lists aside) and each operation is
+ * written to `sink` without ever waiting for it.
+ */
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const up = parseUpstream(options.upstream);
+  const log = options.log ?? (() => undefined);
+  const host = options.listen?.host ?? '127.0.0.1';
+  const basePort = options.listen?.port ?? 0;
+  const perMember = options.perMember ?? (up.members.length > 1 || up.replicaSet !== undefined);
+  const members = perMember ? up.members : up.members.slice(0, 1);
+  const counters = newStats();
+  const recorder = new FailOpenRecorder(options.sink, log);
+  const stats = new Proxy(counters, {
+    get: (target, key: keyof ProxyStats) => (key === 'opsRecorded' ? recorder.recorded : key === 'dropped' ? recorder.dropped : target[key]),
+  });
+  let seq = 0;
+  const hostMap = new Map<string, string>();
+  const ctx: SessionContext = {
+    ...(options.app !== undefined ? { app: options.app } : {}),
+    replyMode: options.replyMode ?? 'full',
+    redact: makeRedactor(options.redaction ?? { mode: 'none' }),
+    hostMap,
+    nextSeq: () => seq++,
+    emit: (r: OperationRecord) => recorder.write(r),
+    onParseError: () => void counters.parseErrors++,
+    onAuthSkipped: () => void counters.authSkipped++,
+    log,
+  };
+  const upstreamTls = up.tls || options.upstreamTls !== undefined;
+  const ca = options.upstreamTls?.ca ?? (up.tlsCAFile ? readFileSync(up.tlsCAFile) : undefined);
+  const sessions = new Set<ProxySession>();
+  const servers: net.Server[] = [];
+  const listening: ProxyMember[] = [];
+  let connSeq = 0;
+
+  const connectUpstream = (m: UpstreamMember): net.Socket => {
+    if (!upstreamTls) return net.connect({ host: m.host, port: m.port, noDelay: true });
+    const socket = tls.connect({
+      host: m.host,
+      port: m.port,
+      servername: options.upstreamTls?.servername ?? (net.isIP(m.host) ? undefined : m.host),
+      rejectUnauthorized: options.upstreamTls?.rejectUnauthorized ?? !up.tlsAllowInvalid,
+      ...(ca ? { ca } : {}),
+    });
+    socket.setNoDelay(true);
+    return socket;
+  };
+
+  const onClient = (index: number, member: UpstreamMember) => (client: net.Socket) => {
+    client.setNoDelay(true);
+    const upstream = connectUpstream(member);
+    const id = `p${index + 1}:${++connSeq}`;
+    counters.connectionsOpen++;
+    counters.connectionsTotal++;
+    const session = new ProxySession(
+      ctx,
+      id,
+      `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`,
+      client,
+      upstream,
+      () => {
+        counters.connectionsOpen--;
+        sessions.delete(session);
+      },
+      (fromClient, fromUpstream) => {
+        counters.bytesFromClients += fromClient;
+        counters.bytesFromUpstream += fromUpstream;
+      },
+    );
+    sessions.add(session);
+  };
+
+  try {
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
+      const handler = onClient(i, member);
+      const server = options.tls
+        ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+        : net.createServer({ noDelay: true }, handler);
+      // A TLS handshake that fails must not take the proxy down.
+      server.on('tlsClientError', (err: Error) => log(`proxy: client TLS handshake failed: ${err.message}`));
+      servers.push(server);
+      const port = await listen(server, host, basePort === 0 ? 0 : basePort + i);
+      const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      listening.push({ upstream: `${member.host}:${member.port}`, host, port, address });
+      hostMap.set(`${member.host}:${member.port}`.toLowerCase(), address);
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    throw err;
+  }
+  // A single upstream may call itself by another name (localhost vs 127.0.0.1): match by port.
+  if (!perMember || members.length === 1) {
+    const only = members[0]!;
+    for (const alias of ['localhost', '127.0.0.1', '[::1]']) hostMap.set(`${alias}:${only.port}`, listening[0]!.address);
+  }
+
+  const statusTimer = setInterval(() => log(formatStatus(stats)), options.statusIntervalMs ?? 10_000);
+  statusTimer.unref();
+  let stopped: Promise<void> | undefined;
+  const first = listening[0]!;
+  return {
+    host: first.host,
+    port: first.port,
+    address: first.address,
+    members: listening,
+    upstream: up.display,
+    stats,
+    statusLine: () => formatStatus(stats),
+    stop: () =>
+      (stopped ??= (async () => {
+        clearInterval(statusTimer);
+        const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+        for (const s of [...sessions]) s.close('proxy stopping');
+        await Promise.all(closing);
+        // Sessions with compressed messages still decoding finish on the next ticks.
+        for (let i = 0; i < 50 && sessions.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+        log(formatStatus(stats));
+      })()),
+  };
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) =>
+      reject(new ProxyError(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`, { cause: err }));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
