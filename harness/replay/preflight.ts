@@ -14,14 +14,18 @@ const SAMPLE = 200;
 /** Namespaces checked at most: a capture of a huge schema still starts in seconds. */
 export const MAX_PREFLIGHT_NAMESPACES = 200;
 
-export async function preflight(targets: readonly LiveTarget[], namespaces: ReadonlyMap<string, ReadonlySet<string>>): Promise<PreflightResult> {
+export async function preflight(
+  targets: readonly LiveTarget[],
+  namespaces: ReadonlyMap<string, ReadonlySet<string>>,
+  timeoutMs: number,
+): Promise<PreflightResult> {
   const live = targets.filter((t) => !t.down);
   if (live.length < 2 || namespaces.size === 0) return { method: 'none', alike: true, namespaces: 0, mismatches: [] };
   let method: PreflightResult['method'] = 'dbHash';
   const mismatches: string[] = [];
   let checked = 0;
   for (const [db, colls] of namespaces) {
-    const perTarget = await Promise.all(live.map((t) => fingerprint(t, db, [...colls])));
+    const perTarget = await Promise.all(live.map((t) => withDeadline(fingerprint(t, db, [...colls]), timeoutMs)));
     if (perTarget.some((p) => p.method === 'sampled-docs')) method = 'sampled-docs';
     for (const coll of colls) {
       checked++;
@@ -58,4 +62,21 @@ async function fingerprint(t: LiveTarget, db: string, colls: string[]): Promise<
     }
   }
   return { method: 'sampled-docs', byColl };
+}
+
+/** A target that does not answer the pre-flight in time must not hold the run: it shows as a mismatch. */
+async function withDeadline(
+  p: Promise<{ method: PreflightResult['method']; byColl: Map<string, string> }>,
+  ms: number,
+): Promise<{ method: PreflightResult['method']; byColl: Map<string, string> }> {
+  let timer: NodeJS.Timeout | undefined;
+  p.catch(() => undefined);
+  const late = new Promise<{ method: PreflightResult['method']; byColl: Map<string, string> }>((resolve) => {
+    timer = setTimeout(() => resolve({ method: 'sampled-docs', byColl: new Map() }), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

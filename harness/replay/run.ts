@@ -137,7 +137,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     const issuesBeforeReplay = issues.length;
     issues.length = 0;
     const notes: string[] = [];
-    const pre: PreflightResult = await preflight(live, namespaces);
+    const pre: PreflightResult = await preflight(live, namespaces, opTimeoutMs);
     if (!pre.alike) {
       const msg = `pre-flight: targets do not start alike (${pre.method}) on ${pre.mismatches.length} collection(s): ${pre.mismatches[0]}`;
       if (req.strictPreflight) throw new PreflightMismatchError(msg);

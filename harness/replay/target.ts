@@ -12,6 +12,8 @@ import type { OutcomeError } from './outcome.ts';
  * the connection, so the pool does not fill with hung sockets).
  */
 export const RETRY_DELAYS_MS = Object.freeze([100, 300, 900]);
+/** Each retry waits at most this long for a server: a dead target is declared down in ~5 s. */
+const SELECTION_TIMEOUT_MS = 1_000;
 
 /** codeName given to an operation that did not answer within --op-timeout. */
 export const TIMEOUT_CODE_NAME = 'ReplayOpTimeout';
@@ -44,7 +46,7 @@ export class LiveTarget {
     maxPoolSize: number,
   ) {
     this.client = new MongoClient(info.uri, {
-      serverSelectionTimeoutMS: 2_000,
+      serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS,
       connectTimeoutMS: 2_000,
       socketTimeoutMS: opTimeoutMs + 1_000,
       maxPoolSize,
