@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CompatError, oneLine } from '../errors.ts';
 import { defineBench } from './bench.ts';
 import { defineDoctor } from './doctor.ts';
+import { defineIngest } from './ingest.ts';
 import { defineServer } from './server.ts';
 
 /**
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   defineDoctor(program);
   defineServer(program);
+  defineIngest(program);
   defineBench(program);
   return program;
 }

@@ -80,11 +80,22 @@ export const BenchContentionConfigSchema = z
   })
   .strict();
 
+/** ingest: defaults of `mongo-compat ingest`; flags win. */
+export const IngestConfigSchema = z
+  .object({
+    /** Label every ingested operation with this app (else each record keeps the source's appName). */
+    app: z.string().min(1).optional(),
+    /** Collection `--profile` reads (a copy of a profile can live under another name). */
+    profileCollection: z.string().min(1).default('system.profile'),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     targets: TargetMapSchema.default({}),
     compare: CompareConfigSchema.prefault({}),
     bench: z.object({ contention: BenchContentionConfigSchema.prefault({}) }).strict().prefault({}),
+    ingest: IngestConfigSchema.prefault({}),
   })
   .strict();
 

@@ -33,7 +33,6 @@ export async function* logRecords(files: readonly string[], options: LogSourceOp
       const r = parseLogLine(line);
       if (r.kind === 'skip') continue;
       if (r.kind === 'bad') {
-        counters.unparseable++;
         options.onIssue({ file, line: n, code: 'MC_INGEST_UNPARSEABLE_LINE', message: r.message });
         continue;
       }

@@ -1,0 +1,104 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { IngestNoOperationsError } from '../../errors.ts';
+import type { OperationRecord, RecordSink } from '../../store/record.ts';
+import type { CaptureHeaderInput } from '../../store/writer.ts';
+import { redactUri } from '../../targets/redact.ts';
+import { logRecords } from './log-source.ts';
+import { profileRecords } from './profile-source.ts';
+import { newCounters, Tally, type IngestIssue, type IngestSummary } from './summary.ts';
+import { trafficRecords } from './traffic/source.ts';
+
+export type IngestSource =
+  | { readonly kind: 'log'; readonly files: readonly string[] }
+  | { readonly kind: 'profile'; readonly uri: string; readonly db: string; readonly since?: Date; readonly collection?: string }
+  | { readonly kind: 'traffic-recording'; readonly path: string };
+
+export interface IngestOptions {
+  readonly source: IngestSource;
+  readonly out: string;
+  readonly app?: string;
+  /** Every issue as it happens (the CLI prints the first few). */
+  readonly onIssue?: (issue: IngestIssue) => void;
+  /** Opens the capture; the store's `openCaptureWriter` unless a test gives another sink. */
+  readonly openSink?: (path: string, header: CaptureHeaderInput) => Promise<RecordSink & { readonly files?: string[] }>;
+}
+
+export interface IngestResult extends IngestSummary {
+  /** Capture files written (several when the writer rotated). */
+  readonly files: string[];
+  readonly dropped: number;
+  readonly issues: number;
+  readonly source: IngestSource['kind'];
+}
+
+/** Records between yields to the event loop, so the writer's compression keeps up. */
+const YIELD_EVERY = 512;
+
+/**
+ * Reads one source to the end and writes its operations as a capture. The capture is
+ * opened at the first operation (its start time is that operation's); a source with
+ * none is an error and leaves no file behind.
+ */
+export async function runIngest(options: IngestOptions): Promise<IngestResult> {
+  const counters = newCounters();
+  let issues = 0;
+  const onIssue = (i: IngestIssue): void => {
+    issues++;
+    counters.unparseable++;
+    options.onIssue?.(i);
+  };
+  const src = options.source;
+  let serverVersion: string | undefined;
+  const common = { ...(options.app ? { app: options.app } : {}), onIssue, counters };
+  let records: AsyncIterable<OperationRecord>;
+  let inputs: string[];
+  let host: string | undefined;
+  if (src.kind === 'log') {
+    records = logRecords(src.files, common);
+    inputs = [...src.files];
+  } else if (src.kind === 'profile') {
+    host = redactUri(src.uri);
+    records = profileRecords(src.uri, host, {
+      ...common,
+      db: src.db,
+      ...(src.since ? { since: src.since } : {}),
+      ...(src.collection ? { collection: src.collection } : {}),
+      onServer: (info) => (serverVersion = info.version),
+    });
+    inputs = [`${host} ${src.db}.${src.collection ?? 'system.profile'}`];
+  } else {
+    records = trafficRecords(src.path, common);
+    inputs = [src.path];
+  }
+
+  const tally = new Tally();
+  let sink: (RecordSink & { readonly files?: string[] }) | undefined;
+  const open = options.openSink ?? (async (path: string, header: CaptureHeaderInput) => (await import('../../store/writer.ts')).openCaptureWriter(path, header));
+  try {
+    for await (const rec of records) {
+      if (!sink) {
+        const header: CaptureHeaderInput = {
+          ...(options.app ? { app: options.app } : {}),
+          source: { kind: src.kind, ...(host ? { host } : {}), inputs },
+          ...(serverVersion ? { serverVersion } : {}),
+          startedAt: new Date(rec.t > 0 ? rec.t / 1000 : Date.now()).toISOString(),
+          redaction: { mode: 'none' },
+          // Logs and the profiler never show replies; the recorder sees them all.
+          replyMode: src.kind === 'traffic-recording' ? 'full' : 'none',
+        };
+        sink = await open(options.out, header);
+      }
+      sink.write(rec);
+      tally.add(rec);
+      if (tally.records % YIELD_EVERY === 0) await yieldToLoop();
+    }
+  } finally {
+    await sink?.close();
+  }
+  const summary = tally.summary(issues);
+  if (!sink) {
+    const what = src.kind === 'log' ? `${src.files.join(', ')}: no slow-operation lines` : src.kind === 'profile' ? `${inputs[0]}: no profiler entries` : `${src.path}: no requests`;
+    throw new IngestNoOperationsError(`${what} found${issues > 0 ? ` (${issues} unreadable)` : ''}; nothing written`);
+  }
+  return { ...summary, files: sink.files ?? [options.out], dropped: sink.dropped, issues, source: src.kind };
+}
