@@ -3,6 +3,7 @@ import { CompatError, oneLine } from '../errors.ts';
 import { defineBench } from './bench.ts';
 import { defineDoctor } from './doctor.ts';
 import { defineIngest } from './ingest.ts';
+import { defineProxy } from './proxy.ts';
 import { defineServer } from './server.ts';
 
 /**
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   defineDoctor(program);
   defineServer(program);
+  defineProxy(program);
   defineIngest(program);
   defineBench(program);
   return program;

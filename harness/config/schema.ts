@@ -90,11 +90,55 @@ export const IngestConfigSchema = z
   })
   .strict();
 
+/** proxy: defaults of `mongo-compat proxy`; flags win. */
+export const ProxyConfigSchema = z
+  .object({
+    /** HOST:PORT of the first listener (one more port per member with a replica-set upstream). */
+    listen: z.string().default('127.0.0.1:27018'),
+    /** Connection string of the real deployment (never stored or printed with its password). */
+    upstream: z.string().min(1).optional(),
+    out: z.string().min(1).optional(),
+    app: z.string().min(1).optional(),
+    reply: z.enum(['full', 'digest', 'none']).default('full'),
+    /** Field paths whose values are replaced by keyed HMACs; the key comes from redactKeyEnv. */
+    redactPaths: z.array(z.string().min(1)).default([]),
+    redactKeyEnv: z.string().default('MONGO_COMPAT_REDACT_KEY'),
+    maskStrings: z.boolean().default(false),
+    tlsCert: z.string().optional(),
+    tlsKey: z.string().optional(),
+    upstreamCa: z.string().optional(),
+    /** Records that may wait for disk before they are dropped (fail-open). */
+    maxQueueMb: z.number().positive().default(64),
+    rotateMb: z.number().positive().optional(),
+    statusIntervalSec: z.number().positive().default(10),
+  })
+  .strict();
+
+/** replay: defaults of `mongo-compat replay`; flags win (target names refer to `targets`). */
+export const ReplayConfigSchema = z
+  .object({
+    baseline: z.array(z.string().min(1)).default([]),
+    candidate: z.array(z.string().min(1)).default([]),
+    timing: z.enum(['fast', 'recorded']).default('fast'),
+    /** Recorded timing: 2 replays twice as fast as recorded. */
+    speed: z.number().positive().default(1),
+    /** Fast timing: connections replayed at once. */
+    concurrency: z.number().int().min(1).max(10_000).default(16),
+    opTimeoutMs: z.number().int().positive().default(30_000),
+    warmupPass: z.boolean().default(false),
+    allowWrites: z.boolean().default(false),
+    strictPreflight: z.boolean().default(false),
+    /** Database renames, FROM: TO. */
+    mapDb: z.record(z.string(), z.string().min(1)).default({}),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     targets: TargetMapSchema.default({}),
     compare: CompareConfigSchema.prefault({}),
     bench: z.object({ contention: BenchContentionConfigSchema.prefault({}) }).strict().prefault({}),
+    proxy: ProxyConfigSchema.prefault({}),
     ingest: IngestConfigSchema.prefault({}),
   })
   .strict();

@@ -43,7 +43,10 @@ export const ferretDbProvider: TargetProvider = {
 };
 
 export async function startFerretDb(
-  spec: Pick<TargetSpec, 'name' | 'version' | 'replicaSet'>,
+  spec: Pick<TargetSpec, 'name' | 'version' | 'replicaSet'> & {
+    /** More FerretDB flags, e.g. `--setup-username`/`--setup-password` for a server that requires auth. */
+    readonly extraArgs?: readonly string[];
+  },
   options: StartOptions = {},
 ): Promise<FerretDbInstance> {
   const version = normaliseFerretDbVersion(spec.version);
@@ -63,6 +66,7 @@ export async function startFerretDb(
       '--log-level=error',
       '--log-format=text',
       ...(spec.replicaSet ? [`--repl-set-name=${FERRETDB_REPLICA_SET}`] : []),
+      ...(spec.extraArgs ?? []),
     ];
     const child = spawnOwned(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readCapture, readCaptureHeader } from '../../../harness/store/reader.ts';
+import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
+import { REPO_ROOT } from '../../helpers/cli.ts';
+
+const USER = 'alice';
+const PASSWORD = 'Sup3r-S3cret-Pa55word';
+const BIN = join(REPO_ROOT, 'bin/mongo-compat.js');
+
+/** Starts `mongo-compat proxy` as a user would and waits for its listening line on stdout. */
+async function startCliProxy(args: string[]): Promise<{ child: ChildProcess; address: string; out: () => string; err: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'proxy', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start: ${stderr}`)), 20_000);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (line && stdout.includes('\n')) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { listening: string[] }).listening[0]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`proxy exited ${code}: ${stderr}`)));
+  });
+  return { child, address, out: () => stdout, err: () => stderr };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
+describe('mongo-compat proxy against a server that requires authentication', () => {
+  let server: FerretDbInstance;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startFerretDb({
+      name: 'auth',
+      replicaSet: false,
+      extraArgs: [`--setup-username=${USER}`, `--setup-password=${PASSWORD}`, '--setup-database=admin', '--test-enable-new-auth'],
+    });
+    dir = await mkdtemp(join(tmpdir(), 'mc-proxy-auth-'));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('no credential from the URI or the auth conversation reaches the capture, stdout or stderr; SIGTERM leaves a complete capture', async () => {
+    const out = join(dir, 'auth.jsonl.gz');
+    const upstream = `mongodb://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}/?authSource=admin`;
+    const proxy = await startCliProxy(['--listen', '127.0.0.1:0', '--upstream', upstream, '--out', out, '--status-interval', '0.5']);
+    try {
+      // Node driver: SCRAM through the proxy, with speculativeAuthenticate in its hello.
+      const client = new MongoClient(`mongodb://${USER}:${encodeURIComponent(PASSWORD)}@${proxy.address}/?directConnection=true&authSource=admin&appName=auth-node`);
+      try {
+        await client.db('app').collection('c').insertOne({ _id: 1, who: 'x' });
+        expect(await client.db('app').collection('c').findOne({ _id: 1 })).toEqual({ _id: 1, who: 'x' });
+        await client.db('admin').command({ createUser: 'bob', pwd: 'bobs-Pa55word', roles: [] }).catch(() => undefined);
+      } finally {
+        await client.close();
+      }
+      // A wrong password fails through the proxy as it would directly.
+      const wrong = new MongoClient(`mongodb://${USER}:wrong-${PASSWORD}@${proxy.address}/?directConnection=true&authSource=admin`, { serverSelectionTimeoutMS: 3000 });
+      await expect(wrong.db('app').command({ ping: 1 })).rejects.toThrow();
+      await wrong.close();
+      await new Promise((r) => setTimeout(r, 700));
+    } finally {
+      proxy.child.kill('SIGTERM');
+    }
+    expect(await exited(proxy.child)).toBe(0);
+    expect(proxy.err()).toMatch(/ops recorded/);
+    expect(proxy.err()).toMatch(/capture complete/);
+
+    const files = (await readdir(dir)).map((f) => join(dir, f));
+    const text = Buffer.concat(await Promise.all(files.map(async (f) => gunzipSync(await readFile(f))))).toString('utf8');
+    for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), 'bobs-Pa55word', 'saslStart', 'saslContinue', 'speculativeAuthenticate', Buffer.from('n,,n=alice,r').toString('base64')]) {
+      expect(text).not.toContain(secret);
+      expect(proxy.out()).not.toContain(secret);
+      expect(proxy.err()).not.toContain(secret);
+    }
+    const header = await readCaptureHeader(out);
+    expect(header.source).toMatchObject({ kind: 'proxy' });
+    const records = [];
+    for await (const r of readCapture(out)) records.push(r);
+    const cmds = records.map((r) => r.cmd);
+    expect(cmds).toContain('insert');
+    expect(cmds).toContain('find');
+    expect(records.filter((r) => r.cmd === 'insert').every((r) => r.app === 'auth-node')).toBe(true);
+  });
+});
