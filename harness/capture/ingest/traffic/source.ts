@@ -24,7 +24,11 @@ export async function* trafficRecords(path: string, options: TrafficSourceOption
     for (const file of files) {
       for await (const p of readPackets(file, options.onIssue)) {
         options.counters.lines++;
-        const t = p.time >= EPOCH_MS_FLOOR ? Number(p.time) * 1000 : baseUs + Number(p.time);
+        let t = p.time >= EPOCH_MS_FLOOR ? Number(p.time) * 1000 : baseUs + Number(p.time);
+        if (!Number.isSafeInteger(t)) {
+          options.onIssue({ file: file.path, line: p.index, code: 'MC_INGEST_TRAFFIC_BAD_TIME', message: `packet time ${p.time} is not a usable time; recorded as 0` });
+          t = 0;
+        }
         yield { file: file.path, index: p.index, sessionId: p.sessionId, session: p.session, t, message: p.message };
       }
     }
