@@ -13,16 +13,21 @@ export interface Tap {
   readonly address: string;
   readonly port: number;
   readonly connections: TapConnection[];
+  /** Sends new connections to another port (an upstream restarted elsewhere). */
+  retarget(port: number): void;
+  /** Cuts every open connection, as a dying server would. */
+  cutAll(): void;
   stop(): Promise<void>;
 }
 
 export async function startTap(targetHost: string, targetPort: number): Promise<Tap> {
   const connections: TapConnection[] = [];
+  let currentPort = targetPort;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const conn: TapConnection = { up: [], down: [] };
     connections.push(conn);
-    const upstream = net.connect(targetPort, targetHost);
+    const upstream = net.connect(currentPort, targetHost);
     sockets.add(client).add(upstream);
     client.on('data', (d: Buffer) => conn.up.push(Buffer.from(d)));
     upstream.on('data', (d: Buffer) => conn.down.push(Buffer.from(d)));
@@ -43,6 +48,12 @@ export async function startTap(targetHost: string, targetPort: number): Promise<
     address: `127.0.0.1:${port}`,
     port,
     connections,
+    retarget: (p) => {
+      currentPort = p;
+    },
+    cutAll: () => {
+      for (const s of sockets) s.destroy();
+    },
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,0 +1,143 @@
+import net from 'node:net';
+import { BSON, MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startProxy, type RunningProxy } from '../../../harness/capture/proxy/index.ts';
+import type { OperationRecord, RecordSink } from '../../../harness/store/record.ts';
+import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
+import { buildOpMsg } from '../../../harness/wire/index.ts';
+import { uniqueDbName } from '../../helpers/fresh-db.ts';
+import { MemorySink } from '../../helpers/memory-sink.ts';
+import { nodeWorkload } from '../../helpers/node-workload.ts';
+import { startTap } from '../../helpers/tcp-tap.ts';
+
+async function pingThrough(proxy: RunningProxy): Promise<void> {
+  const client = new MongoClient(`mongodb://${proxy.address}/?directConnection=true`, { serverSelectionTimeoutMS: 5000 });
+  try {
+    expect((await client.db('admin').command({ ping: 1 })).ok).toBe(1);
+  } finally {
+    await client.close();
+  }
+}
+
+function rawSocket(proxy: RunningProxy): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(proxy.port, proxy.host, () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+function closed(s: net.Socket): Promise<void> {
+  return new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+}
+
+describe('proxy faults', () => {
+  let server: FerretDbInstance;
+  beforeAll(async () => {
+    server = await startFerretDb({ name: 'faults', replicaSet: false });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test('a client that leaves mid-request and a client that sends garbage are closed with a logged reason; others keep working', async () => {
+    const sink = new MemorySink();
+    const lines: string[] = [];
+    const proxy = await startProxy({ upstream: server.uri, sink, log: (l) => lines.push(l) });
+    try {
+      const ping = Buffer.concat(buildOpMsg({ requestId: 1, sections: [{ kind: 0, body: Buffer.from(BSON.serialize({ ping: 1, $db: 'admin' })) }] }));
+      const half = await rawSocket(proxy);
+      half.write(ping.subarray(0, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      half.destroy();
+      const garbage = await rawSocket(proxy);
+      garbage.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      await closed(garbage);
+      await pingThrough(proxy);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(lines.some((l) => /left mid-request/.test(l))).toBe(true);
+      expect(lines.some((l) => /undecodable request stream: message length/.test(l))).toBe(true);
+      expect(sink.records.some((r) => r.cmd === 'ping')).toBe(true);
+      expect(proxy.stats.connectionsOpen).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('upstream killed mid-run: the client sees its connection closed, the proxy serves new connections once it is back', async () => {
+    const tap = await startTap('127.0.0.1', server.port);
+    const sink = new MemorySink();
+    const proxy = await startProxy({ upstream: `mongodb://${tap.address}/?directConnection=true`, sink });
+    let second: FerretDbInstance | undefined;
+    const client = new MongoClient(`mongodb://${proxy.address}/?directConnection=true`, { serverSelectionTimeoutMS: 5000, retryReads: false, retryWrites: false, heartbeatFrequencyMS: 500 });
+    try {
+      const coll = client.db(uniqueDbName('f')).collection('c');
+      await coll.insertOne({ _id: 1 });
+      // Kill the server process mid-run and cut what it had open.
+      process.kill(server.pid, 'SIGKILL');
+      tap.cutAll();
+      await expect(coll.findOne({ _id: 1 })).rejects.toThrow();
+      // The same address answers again, backed by a restarted server.
+      second = await startFerretDb({ name: 'faults-2', replicaSet: false });
+      tap.retarget(second.port);
+      let ok = false;
+      for (let i = 0; i < 40 && !ok; i++) {
+        ok = await coll.insertOne({ _id: 2 }).then(
+          () => true,
+          () => new Promise<boolean>((r) => setTimeout(() => r(false), 250)),
+        );
+      }
+      expect(ok).toBe(true);
+      expect(await coll.findOne({ _id: 2 })).toEqual({ _id: 2 });
+      expect(sink.records.filter((r) => r.cmd === 'insert' && !r.error && r.reply).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await client.close();
+      await proxy.stop();
+      await tap.stop();
+      await server.stop();
+      if (second) server = second;
+    }
+  });
+
+  test('recorder queue full: records are dropped and counted, the application is unaffected', async () => {
+    const sink = new MemorySink(5);
+    const proxy = await startProxy({ upstream: server.uri, sink });
+    const client = new MongoClient(`mongodb://${proxy.address}/?directConnection=true`);
+    const direct = new MongoClient(server.uri);
+    try {
+      const viaProxy = await nodeWorkload(client.db(uniqueDbName('q')));
+      const expected = await nodeWorkload(direct.db(uniqueDbName('q')));
+      expect(viaProxy).toEqual(expected);
+      expect(sink.records).toHaveLength(5);
+      expect(sink.dropped).toBeGreaterThan(5);
+      expect(proxy.stats.dropped).toBe(sink.dropped);
+      expect(proxy.statusLine()).toMatch(new RegExp(`${sink.dropped} dropped`));
+    } finally {
+      await client.close();
+      await direct.close();
+      await proxy.stop();
+    }
+  });
+
+  test('a recorder that crashes stops recording; traffic keeps flowing', async () => {
+    let calls = 0;
+    const crashing: RecordSink = {
+      dropped: 0,
+      write(_r: OperationRecord): boolean {
+        calls++;
+        throw new Error('disk on fire');
+      },
+      close: async () => undefined,
+    };
+    const lines: string[] = [];
+    const proxy = await startProxy({ upstream: server.uri, sink: crashing, log: (l) => lines.push(l) });
+    try {
+      await pingThrough(proxy);
+      await pingThrough(proxy);
+      expect(calls).toBe(1);
+      expect(proxy.stats.dropped).toBeGreaterThan(1);
+      expect(lines.some((l) => /recorder failed.*disk on fire/.test(l))).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
