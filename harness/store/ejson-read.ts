@@ -23,16 +23,16 @@ export function reviveCanonical(value: unknown): unknown {
     return value;
   }
   const doc = value as Record<string, unknown>;
-  let firstKey: string | undefined;
+  // One pass over the keys: the first decides whether this is a wrapper.
+  let first = true;
   for (const k in doc) {
-    firstKey = k;
-    break;
-  }
-  if (firstKey !== undefined && firstKey.charCodeAt(0) === 36 /* $ */) {
-    const wrapped = unwrap(firstKey, doc);
-    if (wrapped !== NOT_A_WRAPPER) return wrapped;
-  }
-  for (const k in doc) {
+    if (first) {
+      first = false;
+      if (k.charCodeAt(0) === 36 /* $ */) {
+        const wrapped = unwrap(k, doc);
+        if (wrapped !== NOT_A_WRAPPER) return wrapped;
+      }
+    }
     const v = doc[k];
     if (v !== null && typeof v === 'object') doc[k] = reviveCanonical(v);
   }
@@ -53,7 +53,7 @@ function unwrap(key: string, doc: Record<string, unknown>): unknown {
       return new BSON.Double(strictDouble(v));
     case '$numberLong':
       if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
-      return BSON.Long.fromBigInt(strictBigInt(v));
+      return parseLong(v);
     case '$oid':
       if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
       if (!/^[0-9a-fA-F]{24}$/.test(v)) throw new SyntaxError(`bad $oid ${JSON.stringify(v)}`);
@@ -103,7 +103,7 @@ function reviveDate(v: unknown): Date {
   // Canonical: {"$date":{"$numberLong":"…"}}. Relaxed (ISO string or plain number) is
   // accepted on read because other tools write it for dates within 1970–9999.
   let ms: number;
-  if (isObject(v) && typeof v.$numberLong === 'string') ms = Number(strictBigInt(v.$numberLong));
+  if (isObject(v) && typeof v.$numberLong === 'string') ms = parseLong(v.$numberLong).toNumber();
   else if (typeof v === 'string') ms = Date.parse(v);
   else if (typeof v === 'number') ms = v;
   else throw new SyntaxError('bad $date');
@@ -125,8 +125,19 @@ function isUint32(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 }
 
+function parseLong(s: string): BSON.Long {
+  // Fast path without BigInt: a canonical integer below 2^53 survives Number exactly.
+  if (s.length <= 15) {
+    const n = Number(s);
+    if (Number.isInteger(n) && String(n) === s) return BSON.Long.fromNumber(n);
+  }
+  return BSON.Long.fromBigInt(strictBigInt(s));
+}
+
 function strictInt(s: string): number {
   const n = Number(s);
+  // Canonical text is exactly what String() gives back; anything else gets the slow check.
+  if ((n | 0) === n && String(n) === s) return n;
   if (!/^-?\d+$/.test(s) || n < -2147483648 || n > 2147483647) throw new SyntaxError(`bad $numberInt ${JSON.stringify(s)}`);
   return n;
 }
