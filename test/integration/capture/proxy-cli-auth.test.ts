@@ -62,8 +62,8 @@ describe('mongo-compat proxy against a server that requires authentication', () 
       // Node driver: SCRAM through the proxy, with speculativeAuthenticate in its hello.
       const client = new MongoClient(`mongodb://${USER}:${encodeURIComponent(PASSWORD)}@${proxy.address}/?directConnection=true&authSource=admin&appName=auth-node`);
       try {
-        await client.db('app').collection('c').insertOne({ _id: 1, who: 'x' });
-        expect(await client.db('app').collection('c').findOne({ _id: 1 })).toEqual({ _id: 1, who: 'x' });
+        await client.db('app').collection<{ _id: number; who: string }>('c').insertOne({ _id: 1, who: 'x' });
+        expect(await client.db('app').collection<{ _id: number; who: string }>('c').findOne({ _id: 1 })).toEqual({ _id: 1, who: 'x' });
         await client.db('admin').command({ createUser: 'bob', pwd: 'bobs-Pa55word', roles: [] }).catch(() => undefined);
       } finally {
         await client.close();

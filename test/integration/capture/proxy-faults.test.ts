@@ -70,7 +70,7 @@ describe('proxy faults', () => {
     let second: FerretDbInstance | undefined;
     const client = new MongoClient(`mongodb://${proxy.address}/?directConnection=true`, { serverSelectionTimeoutMS: 5000, retryReads: false, retryWrites: false, heartbeatFrequencyMS: 500 });
     try {
-      const coll = client.db(uniqueDbName('f')).collection('c');
+      const coll = client.db(uniqueDbName('f')).collection<{ _id: number }>('c');
       await coll.insertOne({ _id: 1 });
       // Kill the server process mid-run and cut what it had open.
       process.kill(server.pid, 'SIGKILL');
