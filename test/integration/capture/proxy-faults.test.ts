@@ -1,4 +1,5 @@
 import net from 'node:net';
+import fc from 'fast-check';
 import { BSON, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startProxy, type RunningProxy } from '../../../harness/capture/proxy/index.ts';
@@ -6,6 +7,7 @@ import type { OperationRecord, RecordSink } from '../../../harness/store/record.
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
 import { buildOpMsg } from '../../../harness/wire/index.ts';
 import { uniqueDbName } from '../../helpers/fresh-db.ts';
+import { messageBytesArb } from '../../helpers/wire-arbitraries.ts';
 import { MemorySink } from '../../helpers/memory-sink.ts';
 import { nodeWorkload } from '../../helpers/node-workload.ts';
 import { startTap } from '../../helpers/tcp-tap.ts';
@@ -58,6 +60,36 @@ describe('proxy faults', () => {
       expect(lines.some((l) => /undecodable request stream: message length/.test(l))).toBe(true);
       expect(sink.records.some((r) => r.cmd === 'ping')).toBe(true);
       expect(proxy.stats.connectionsOpen).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('arbitrary, truncated and corrupted byte streams never crash the proxy; a well-behaved client still works afterwards', async () => {
+    const sink = new MemorySink();
+    const proxy = await startProxy({ upstream: server.uri, sink });
+    const stream = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => Buffer.from(b)),
+      fc.tuple(messageBytesArb, fc.nat()).map(([m, cut]) => m.subarray(0, 1 + (cut % m.length))),
+      fc.tuple(messageBytesArb, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([m, at, v]) => {
+        const c = Buffer.from(m);
+        c[at % c.length] = v;
+        return c;
+      }),
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(stream, async (bytes) => {
+          const s = await rawSocket(proxy);
+          s.on('error', () => undefined);
+          s.write(bytes);
+          await Promise.race([closed(s), new Promise((r) => setTimeout(r, 30))]);
+          s.destroy();
+        }),
+        { numRuns: 25 },
+      );
+      await pingThrough(proxy);
+      expect(sink.records.some((r) => r.cmd === 'ping' && r.reply)).toBe(true);
     } finally {
       await proxy.stop();
     }
