@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { constants, createGunzip } from 'node:zlib';
 import { CaptureUnreadableError, CaptureVersionError } from '../errors.ts';
+import { CaptureFooterSchema, FOOTER_PREFIX, type CaptureFooter } from './footer.ts';
 import { LINE_ISSUES, decodeRecordLine, describeIssue } from './line-codec.ts';
 import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord } from './record.ts';
 
@@ -19,6 +20,8 @@ export interface ReadCaptureOptions {
   onIssue?: (issue: CaptureIssue) => void;
   /** Called with each file's header before its records. */
   onHeader?: (header: CaptureHeader, file: string) => void;
+  /** Called after each file: its footer, or undefined when the writer never closed it (crash, still open). */
+  onFooter?: (footer: CaptureFooter | undefined, file: string) => void;
 }
 
 /**
@@ -36,6 +39,7 @@ export async function* readCapture(paths: string | readonly string[], options: R
   for (const file of files) {
     let lineNo = 0;
     let header: CaptureHeader | undefined;
+    let footer: CaptureFooter | undefined;
     for await (const batch of readLines(file)) {
       if (!Array.isArray(batch)) {
         onIssue({ file, line: lineNo + 1, ...batch });
@@ -49,12 +53,27 @@ export async function* readCapture(paths: string | readonly string[], options: R
           continue;
         }
         if (line.length === 0) continue;
+        if (line.startsWith(FOOTER_PREFIX)) {
+          footer = parseFooter(line);
+          if (footer === undefined) onIssue({ file, line: lineNo, code: LINE_ISSUES.invalid, message: 'footer: not a valid footer line' });
+          continue;
+        }
         const decoded = decodeRecordLine(line);
         if (decoded.ok) yield decoded.record;
         else onIssue({ file, line: lineNo, code: decoded.code, message: decoded.message });
       }
     }
     if (header === undefined) throw new CaptureUnreadableError(`${file}: no header line (file cut short before its first line)`);
+    options.onFooter?.(footer, file);
+  }
+}
+
+function parseFooter(line: string): CaptureFooter | undefined {
+  try {
+    const parsed = CaptureFooterSchema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data.footer : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -76,6 +76,9 @@ class GzipLinesWriter implements CaptureWriter {
   private queuedChars = 0;
   private fh: FileHandle | undefined;
   private fileBytes = 0;
+  /** Records and drops of the current part, for its footer. */
+  private partRecords = 0;
+  private partDropped = 0;
   private headerLength = 0;
   /** Members are appended strictly in order, whatever order compression finishes in. */
   private tail: Promise<void> = Promise.resolve();
@@ -122,12 +125,14 @@ class GzipLinesWriter implements CaptureWriter {
   write(record: OperationRecord): boolean {
     if (this.closed || this.failure !== undefined) {
       this.dropped++;
+      this.partDropped++;
       return false;
     }
     const line = encodeRecordLine(record);
     // Characters approximate bytes (UTF-8 may be longer); the bound is a memory guard, not an exact quota.
     if (this.queuedChars + line.length > this.maxQueueBytes) {
       this.dropped++;
+      this.partDropped++;
       return false;
     }
     this.pending.push(line);
@@ -143,6 +148,7 @@ class GzipLinesWriter implements CaptureWriter {
     if (this.pending.length === 0) return;
     const text = `${this.pending.join('\n')}\n`;
     const chars = this.pendingChars;
+    const count = this.pending.length;
     this.pending = [];
     this.pendingChars = 0;
     const compressed = gzipAsync(text, GZIP);
@@ -155,6 +161,7 @@ class GzipLinesWriter implements CaptureWriter {
         if (this.fileBytes > this.headerLength && this.fileBytes + member.length > this.rotateBytes) await this.rotate();
         await this.fh!.write(member);
         this.fileBytes += member.length;
+        this.partRecords += count;
       } catch (err) {
         this.failure ??= err;
       } finally {
@@ -164,8 +171,16 @@ class GzipLinesWriter implements CaptureWriter {
   }
 
   private async rotate(): Promise<void> {
+    await this.writeFooter(false);
     await this.fh!.close();
     await this.openPart();
+  }
+
+  private async writeFooter(last: boolean): Promise<void> {
+    const footer = { footer: { records: this.partRecords, dropped: this.partDropped, closedAt: new Date().toISOString(), last } };
+    await this.fh!.write(await gzipAsync(`${JSON.stringify(footer)}\n`, GZIP));
+    this.partRecords = 0;
+    this.partDropped = 0;
   }
 
   async close(): Promise<void> {
@@ -174,6 +189,13 @@ class GzipLinesWriter implements CaptureWriter {
     clearInterval(this.timer);
     this.flush();
     await this.tail;
+    if (this.failure === undefined && this.fh) {
+      try {
+        await this.writeFooter(true);
+      } catch (err) {
+        this.failure = err;
+      }
+    }
     await this.fh?.close();
     if (this.failure !== undefined) {
       throw new CaptureUnreadableError(`writing capture ${this.files.at(-1)} failed: ${(this.failure as Error).message}`, { cause: this.failure });
