@@ -24,7 +24,8 @@ export interface ProfileSourceOptions {
  * index) is needed. BSON values keep their classes (promoteValues off).
  */
 export async function* profileRecords(uri: string, label: string, options: ProfileSourceOptions): AsyncGenerator<OperationRecord> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, appName: 'mongo-compat ingest' });
+  // A timeout given in the URI wins; otherwise fail within 10 s rather than the driver's 30.
+  const client = new MongoClient(uri, { appName: 'mongo-compat ingest', ...(/[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 10_000 }) });
   try {
     try {
       await client.connect();

@@ -4,7 +4,8 @@ import { BSON } from 'mongodb';
  * A tolerant parser for the loose JSON that mongod 4.2 prints in plain-text log lines
  * (`BSONObj::toString`) and that the mongo shell prints: unquoted keys, single or
  * double quoted strings, `ObjectId('…')`, `new Date(ms)`, `NumberLong(…)`,
- * `Timestamp(s, i)`, `BinData(sub, HEX)`, `UUID("…")`, `/re/flags`, `MinKey`…
+ * `Timestamp(s, i)`, `BinData(sub, HEX)`, `UUID("…")`, `/re/flags`, `MinKey`…, and
+ * mongosh's `Long(…)`, `Int32(…)`, `Double(…)`, `Decimal128(…)`, `ISODate(…)`
  *
  * It never throws: it returns the value and where it stopped, or where and why it
  * failed. Elisions (`...` or `…`, as in `{ … }` or `[ 1, 2, ... ]`) are skipped and
@@ -461,19 +462,22 @@ function construct(name: string, args: unknown[], fail: (msg: string) => never):
       if (Number.isNaN(d.getTime())) fail(`${name}: invalid date`);
       return d;
     }
-    case 'NumberLong': {
+    case 'NumberLong':
+    case 'Long': {
       const text = str(0).trim();
       if (!/^[-+]?\d+$/.test(text)) fail('NumberLong needs an integer');
       const big = BigInt(text.replace(/^\+/, ''));
       if (big < -(2n ** 63n) || big >= 2n ** 63n) fail('NumberLong out of range');
       return BSON.Long.fromBigInt(big);
     }
-    case 'NumberInt': {
+    case 'NumberInt':
+    case 'Int32': {
       const n = num(0);
       if (!Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31) fail('NumberInt out of range');
       return new BSON.Int32(n);
     }
-    case 'NumberDecimal': {
+    case 'NumberDecimal':
+    case 'Decimal128': {
       const text = str(0);
       try {
         return BSON.Decimal128.fromString(text);
@@ -517,6 +521,10 @@ function construct(name: string, args: unknown[], fail: (msg: string) => never):
       const hex = str(0).replace(/-/g, '');
       if (!/^[0-9a-fA-F]{32}$/.test(hex)) fail('UUID needs 32 hex digits');
       return new BSON.Binary(Buffer.from(hex, 'hex'), BSON.Binary.SUBTYPE_UUID);
+    }
+    case 'Double': {
+      // mongosh prints doubles as Double(1.5) where the type matters.
+      return new BSON.Double(num(0));
     }
     case 'MinKey':
       return new BSON.MinKey();

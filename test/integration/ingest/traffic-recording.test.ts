@@ -30,7 +30,7 @@ beforeAll(async () => {
   const client = new MongoClient(`mongodb://127.0.0.1:${tee.port}/?directConnection=true&appName=ordersApp`, { serverSelectionTimeoutMS: 10_000 });
   try {
     await client.connect();
-    const coll = client.db(dbName).collection('orders');
+    const coll = client.db(dbName).collection<{ _id: number; sku: string; qty: BSON.Int32 | number; at: Date }>('orders');
     await coll.insertMany([
       { _id: 1, sku: 'a', qty: new BSON.Int32(2), at: new Date(1_600_000_000_000) },
       { _id: 2, sku: 'b', qty: new BSON.Int32(5), at: new Date(1_600_000_000_001) },
