@@ -2,7 +2,7 @@ import type { DiffClass, DiffEntry, DiffKind, PairComparison } from './types.ts'
 import type { NormalSide } from './normalise.ts';
 import type { ResultOrder } from './order.ts';
 import { diffResults } from './order.ts';
-import { diffValues } from './diff.ts';
+import { diffValues, exactlyEqual } from './diff.ts';
 import { matchesPattern } from './path.ts';
 import { isNoise } from './noise.ts';
 import { display } from './value.ts';
@@ -34,7 +34,9 @@ export function diffSides(a: NormalSide, b: NormalSide, order: ResultOrder): Dif
     return out;
   }
   if (a.status !== 'ok') return out;
-  if (a.reply !== undefined && b.reply !== undefined) diffValues(a.reply, b.reply, 'reply', out);
+  if (a.reply !== undefined && b.reply !== undefined) {
+    if (!exactlyEqual(a.reply, b.reply)) diffValues(a.reply, b.reply, 'reply', out);
+  }
   else if (a.digest !== undefined && b.digest !== undefined && a.reply === undefined && b.reply === undefined) {
     // Only digests were kept: equal or not, no paths to show.
     if (a.digest !== b.digest) out.push({ path: 'digest', kind: 'value', baseline: a.digest, candidate: b.digest });

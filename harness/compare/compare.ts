@@ -24,6 +24,11 @@ export interface CompareOptions {
   readonly config?: CompareConfig;
 }
 
+/** Latency counts only where the operation ran on both sides. */
+function ran(status: string): boolean {
+  return status === 'ok' || status === 'error';
+}
+
 /** Outcomes of apps without a label are reported under this name. */
 export const NO_APP = '(unlabelled)';
 
@@ -98,7 +103,6 @@ export class Comparator {
       if (!c) this.counts.set(ck, (c = { app, candidate, counts: {} }));
       c.counts[pair.class] = (c.counts[pair.class] ?? 0) + 1;
       if (pair.class !== 'identical' && pair.class !== 'equivalent') this.grouper.add(candidate, app, o, this.options.baseline, pair);
-      const ran = (s: string): boolean => s === 'ok' || s === 'error';
       if (base.latencyUs !== undefined && side.latencyUs !== undefined && ran(base.status) && ran(side.status)) {
         this.sample(candidate, app, o.shape, base.latencyUs, side.latencyUs);
         this.sample(candidate, app, '*', base.latencyUs, side.latencyUs);

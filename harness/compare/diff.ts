@@ -1,6 +1,6 @@
 import type { DiffEntry } from './types.ts';
 import { childPath, indexPath } from './path.ts';
-import { display, kindOf, leafEqual, numericType, numericValue } from './value.ts';
+import { display, kindOf, leafEqual, numericType, numericValue, sameNumber } from './value.ts';
 
 /**
  * Structural diff of two BSON values. Reports every difference at its deepest path:
@@ -69,35 +69,44 @@ function diffDocuments(a: Record<string, unknown>, b: Record<string, unknown>, p
 
 /**
  * Fast check before diffing: equal in every respect (types, values, field order).
- * Most pairs are equal, so this path allocates nothing.
+ * Most pairs are equal, so this path allocates little and dispatches on `typeof` and
+ * `_bsontype` directly (measured: kindOf per value cost a third of the 1 KiB bench).
  */
 export function exactlyEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  const ka = kindOf(a);
-  if (ka !== kindOf(b)) return false;
-  switch (ka) {
-    case 'number':
-      return numericType(a) === numericType(b) && numericValue(a) === numericValue(b);
-    case 'leaf':
-      return leafEqual(a, b);
-    case 'array': {
-      const x = a as unknown[];
-      const y = b as unknown[];
-      if (x.length !== y.length) return false;
-      for (let i = 0; i < x.length; i++) if (!exactlyEqual(x[i], y[i])) return false;
-      return true;
-    }
-    default: {
-      const x = a as Record<string, unknown>;
-      const y = b as Record<string, unknown>;
-      const keysX = Object.keys(x);
-      const keysY = Object.keys(y);
-      if (keysX.length !== keysY.length) return false;
-      for (let i = 0; i < keysX.length; i++) {
-        const k = keysX[i]!;
-        if (k !== keysY[i] || !exactlyEqual(x[k], y[k])) return false;
-      }
-      return true;
-    }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
+    // A plain number against an Int32/Double of the same type and value.
+    return kindOf(a) === 'number' && kindOf(b) === 'number' && sameNumber(a, b);
   }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!exactlyEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ta = (a as { _bsontype?: string })._bsontype;
+  if (ta !== (b as { _bsontype?: string })._bsontype) return false;
+  if (ta === undefined) {
+    // Documents are plain objects (the BSON decoder builds `{}`); anything else here
+    // is a Date, RegExp or byte array, compared as a leaf.
+    if (!isPlainObject(a) || !isPlainObject(b)) return kindOf(a) === kindOf(b) && kindOf(a) === 'leaf' && leafEqual(a, b);
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    const keysX = Object.keys(x);
+    const keysY = Object.keys(y);
+    if (keysX.length !== keysY.length) return false;
+    for (let i = 0; i < keysX.length; i++) {
+      const k = keysX[i]!;
+      if (keysY[i] !== k || !exactlyEqual(x[k], y[k])) return false;
+    }
+    return true;
+  }
+  if (ta === 'Int32' || ta === 'Double' || ta === 'Long' || ta === 'Decimal128') return sameNumber(a, b);
+  return leafEqual(a, b);
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
 }

@@ -44,6 +44,21 @@ export function numericType(value: unknown): 'int' | 'long' | 'double' | 'decima
  * `String`, longs by their decimal digits, decimals normalised through Number when
  * that is exact. `-0` and `0` compare equal, NaN equals NaN (the server's $eq agrees).
  */
+/** Same numeric type and value, without building strings (the hot path of equal replies). */
+export function sameNumber(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b));
+  const ta = (a as { _bsontype?: string } | null)?._bsontype;
+  if (ta !== undefined && ta === (b as { _bsontype?: string } | null)?._bsontype) {
+    if (ta === 'Int32' || ta === 'Double') {
+      const x = (a as BSON.Double).value;
+      const y = (b as BSON.Double).value;
+      return x === y || (Number.isNaN(x) && Number.isNaN(y));
+    }
+    if (ta === 'Long') return (a as BSON.Long).equals(b as BSON.Long);
+  }
+  return numericType(a) === numericType(b) && numericValue(a) === numericValue(b);
+}
+
 export function numericValue(value: unknown): string {
   if (typeof value === 'number') return numberText(value);
   if (typeof value === 'bigint') return value.toString();
@@ -74,7 +89,20 @@ export function leafEqual(a: unknown, b: unknown): boolean {
   const ta = bsonTypeOf(a);
   if (ta !== bsonTypeOf(b)) return false;
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
-  return display(a) === display(b);
+  // Fast cases for the common BSON classes; display() (EJSON) for the rest.
+  switch (ta) {
+    case 'ObjectId':
+      return (a as BSON.ObjectId).equals(b as BSON.ObjectId);
+    case 'Binary': {
+      const x = a as BSON.Binary;
+      const y = b as BSON.Binary;
+      return x.sub_type === y.sub_type && x.position === y.position && Buffer.compare(x.buffer.subarray(0, x.position), y.buffer.subarray(0, y.position)) === 0;
+    }
+    case 'Timestamp':
+      return (a as BSON.Timestamp).equals(b as BSON.Timestamp);
+    default:
+      return display(a) === display(b);
+  }
 }
 
 function bsonTypeOf(value: object): string {
