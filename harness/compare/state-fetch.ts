@@ -20,7 +20,10 @@ export async function compareDatabases(
   const names = options.collections ?? [...new Set([...(await collectionNames(baselineDb)), ...(await collectionNames(candidateDb))])].sort();
   const [hb, hc] = await Promise.all([dbHashes(baselineDb, names), dbHashes(candidateDb, names)]);
   const needDocs = names.filter((n) => hb?.[n] === undefined || hc?.[n] === undefined || hb[n] !== hc[n]);
-  const [sb, sc] = await Promise.all([collectionStates(baselineDb, names, needDocs, hb), collectionStates(candidateDb, names, needDocs, hc)]);
+  // Both sides are keyed by the baseline's namespace: the candidate's database may be
+  // named differently (a second database on one server, a renamed clone).
+  const prefix = baselineDb.databaseName;
+  const [sb, sc] = await Promise.all([collectionStates(baselineDb, prefix, names, needDocs, hb), collectionStates(candidateDb, prefix, names, needDocs, hc)]);
   const diffs = compareState(candidate, sb, sc, options.sampleLimit ?? 10);
   return Promise.all(diffs.map((d) => withSamples(d, baselineDb, candidateDb)));
 }
@@ -41,13 +44,14 @@ async function dbHashes(db: Db, names: readonly string[]): Promise<Record<string
 
 async function collectionStates(
   db: Db,
+  prefix: string,
   names: readonly string[],
   needDocs: readonly string[],
   hashes: Record<string, string> | undefined,
 ): Promise<CollectionState[]> {
   const out: CollectionState[] = [];
   for (const name of names) {
-    const ns = `${db.databaseName}.${name}`;
+    const ns = `${prefix}.${name}`;
     const dbHash = hashes?.[name];
     if (!needDocs.includes(name)) {
       out.push({ ns, dbHash });
