@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { CompatError, oneLine } from '../errors.ts';
 import { defineBench } from './bench.ts';
+import { defineCapture } from './capture.ts';
+import { defineDemo } from './demo.ts';
 import { defineDoctor } from './doctor.ts';
 import { defineIngest } from './ingest.ts';
 import { defineProxy } from './proxy.ts';
+import { defineReport } from './report.ts';
 import { defineServer } from './server.ts';
+import { defineReplay } from './replay.ts';
 
 /**
  * The command-line adapter: each subcommand parses flags, loads the config, calls a
@@ -19,9 +23,13 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   defineDoctor(program);
   defineServer(program);
+  defineReplay(program);
   defineProxy(program);
   defineIngest(program);
+  defineCapture(program);
   defineBench(program);
+  defineReport(program);
+  defineDemo(program);
   return program;
 }
 

@@ -133,13 +133,32 @@ export const ReplayConfigSchema = z
   })
   .strict();
 
+/** report: defaults of `mongo-compat report`; flags win. DD_API_KEY / DD_SITE come from the environment. */
+export const ReportConfigSchema = z
+  .object({
+    formats: z.array(z.enum(['json', 'md', 'html', 'junit'])).min(1).default(['md', 'html', 'json', 'junit']),
+    datadog: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Overrides DD_SITE. */
+        site: z.string().min(1).optional(),
+        /** Extra tags on every series and event (`team:payments`). */
+        tags: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     targets: TargetMapSchema.default({}),
     compare: CompareConfigSchema.prefault({}),
+    report: ReportConfigSchema.prefault({}),
     bench: z.object({ contention: BenchContentionConfigSchema.prefault({}) }).strict().prefault({}),
-    proxy: ProxyConfigSchema.prefault({}),
     ingest: IngestConfigSchema.prefault({}),
+    proxy: ProxyConfigSchema.prefault({}),
+    replay: ReplayConfigSchema.prefault({}),
   })
   .strict();
 

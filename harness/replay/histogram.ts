@@ -60,14 +60,15 @@ export interface LatencySummary {
   readonly meanUs: number;
 }
 
+/** Bucket-based figures only, so a summary is the same before and after encoding or merging. */
 export function summarise(h: LatencyHistogram): LatencySummary {
   return {
     count: h.totalCount,
-    minUs: h.totalCount ? h.minNonZeroValue : 0,
+    minUs: h.totalCount ? h.getValueAtPercentile(0) : 0,
     p50Us: h.getValueAtPercentile(50),
     p90Us: h.getValueAtPercentile(90),
     p99Us: h.getValueAtPercentile(99),
-    maxUs: h.maxValue,
+    maxUs: h.getValueAtPercentile(100),
     meanUs: Math.round(h.mean),
   };
 }

@@ -53,7 +53,7 @@ export function hostsOf(text: string | undefined): string[] {
 
 export function normaliseHost(host: string): string {
   let h = host.trim().toLowerCase();
-  if (!/:\d+$/.test(h) || (h.startsWith('[') && !/\]:\d+$/.test(h))) h = `${h}:27017`;
+  if (!/:\d+$/.test(h)) h = `${h}:27017`;
   const colon = h.lastIndexOf(':');
   let name = h.slice(0, colon);
   const port = h.slice(colon + 1);
