@@ -1,0 +1,14 @@
+import { readCapture } from './reader.ts';
+import { SummaryBuilder, type CaptureSummary } from './summary.ts';
+
+/** Reads capture files once, streaming, and summarises them. */
+export async function summariseCapture(files: readonly string[], options: { top?: number } = {}): Promise<CaptureSummary> {
+  const b = new SummaryBuilder();
+  const records = readCapture(files, {
+    onHeader: (h, f) => b.addHeader(h, f),
+    onFooter: (ft, f) => b.addFooter(ft, f),
+    onIssue: (i) => b.addIssue(i),
+  });
+  for await (const r of records) b.add(r);
+  return b.result(options.top);
+}

@@ -1,0 +1,133 @@
+import { fc, test as propTest } from '@fast-check/vitest';
+import { BSON } from 'mongodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { summariseCapture } from '../../../harness/store/info.ts';
+import { formatSummary } from '../../../harness/store/summary.ts';
+import { mergeCaptures } from '../../../harness/store/merge.ts';
+import { readCaptureHeader } from '../../../harness/store/reader.ts';
+import { connectionShard, splitCapture } from '../../../harness/store/split.ts';
+import { openCaptureWriter } from '../../../harness/store/writer.ts';
+import { HEADER, readAll, sampleRecord, tempDir } from './helpers.ts';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+let n = 0;
+const fresh = (name = 'c'): string => tmp.path(`${name}${n++}.jsonl.gz`);
+
+async function writeCapture(count: number, conns = 7): Promise<string> {
+  const file = fresh();
+  const w = await openCaptureWriter(file, HEADER);
+  for (let i = 0; i < count; i++) w.write(sampleRecord(i, `conn${(i * 7919) % conns}`));
+  await w.close();
+  return file;
+}
+
+describe('connectionShard', () => {
+  it('is FNV-1a: stable across runs and machines, so stored shard sets never reshuffle', () => {
+    // Published FNV-1a 32-bit test vectors (draft-eastlake-fnv, section 8.2 / isthe.com).
+    expect(connectionShard('', 2 ** 32)).toBe(0x811c9dc5);
+    expect(connectionShard('a', 2 ** 32)).toBe(0xe40c292c);
+    expect(connectionShard('foobar', 2 ** 32)).toBe(0xbf9cf968);
+    expect(connectionShard('foobar', 4)).toBe(0xbf9cf968 % 4);
+  });
+
+  propTest.prop([fc.string(), fc.integer({ min: 1, max: 64 })])('always lands in range', (conn, shards) => {
+    const s = connectionShard(conn, shards);
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(s).toBeLessThan(shards);
+  });
+});
+
+describe('capture split and merge', () => {
+  it('splits by connection, keeps each connection whole and in order, and merge restores the capture exactly', async () => {
+    const input = await writeCapture(500);
+    const out = tmp.path(`shards${n++}`);
+    const split = await splitCapture([input], { shards: 3, outDir: out });
+    expect(split.files).toHaveLength(3);
+    expect(split.records.reduce((a, b) => a + b, 0)).toBe(500);
+    const connsPerShard = await Promise.all(split.files.map(async (f) => new Set((await readAll(f)).records.map((r) => r.conn))));
+    for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) expect([...connsPerShard[i]!].filter((c) => connsPerShard[j]!.has(c))).toEqual([]);
+    const h = await readCaptureHeader(split.files[1]!);
+    expect(h.shard).toEqual({ index: 1, count: 3 });
+    expect(h.app).toBe('monolith');
+
+    const merged = fresh('merged');
+    const result = await mergeCaptures(split.files, { out: merged });
+    expect(result.order).toBe('seq');
+    const original = (await readAll(input)).records;
+    const back = (await readAll(merged)).records;
+    expect(back.map((r) => r.seq)).toEqual(original.map((r) => r.seq));
+    expect(back.map((r) => r.conn)).toEqual(original.map((r) => r.conn));
+    expect((await readCaptureHeader(merged)).shard).toBeUndefined();
+  });
+
+  it('merges separately recorded captures by start time and renumbers them', async () => {
+    const a = fresh();
+    const b = fresh();
+    const wa = await openCaptureWriter(a, { ...HEADER, app: 'a' });
+    const wb = await openCaptureWriter(b, { ...HEADER, app: 'b' });
+    for (let i = 0; i < 5; i++) {
+      wa.write(sampleRecord(i, 'x', { t: 1000 + i * 10 }));
+      wb.write(sampleRecord(i, 'y', { t: 1005 + i * 10 }));
+    }
+    await Promise.all([wa.close(), wb.close()]);
+    const out = fresh('m');
+    const res = await mergeCaptures([a, b], { out });
+    expect(res.order).toBe('time');
+    const recs = (await readAll(out)).records;
+    expect(recs.map((r) => r.t)).toEqual([1000, 1005, 1010, 1015, 1020, 1025, 1030, 1035, 1040, 1045]);
+    expect(recs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const header = await readCaptureHeader(out);
+    expect(header.app).toBeUndefined();
+    expect(header.source.inputs).toHaveLength(2);
+  });
+
+  it('refuses a bad shard count and an output that is also an input', async () => {
+    const input = await writeCapture(3);
+    await expect(splitCapture([input], { shards: 0, outDir: tmp.dir })).rejects.toThrow(/--shards/);
+    await expect(mergeCaptures([input], { out: input })).rejects.toThrow(/also an input/);
+  });
+});
+
+describe('capture summary', () => {
+  it('counts by app, command, database and shape, the span, replayable share and drops', async () => {
+    const file = fresh();
+    const w = await openCaptureWriter(file, HEADER);
+    w.write(sampleRecord(0, 'a', { t: 1_000_000 }));
+    w.write(sampleRecord(1, 'a', { t: 3_500_000, notReplayable: 'truncated' }));
+    w.write(sampleRecord(2, 'b', { t: 2_000_000, cmd: 'insert', db: 'meta', command: { insert: 'locks', documents: [{ _id: new BSON.ObjectId() }] } }));
+    w.write(sampleRecord(3, 'b', { t: 2_500_000, error: { code: 11000, codeName: 'DuplicateKey' } }));
+    await w.close();
+    const s = await summariseCapture([file]);
+    expect(s.records).toBe(4);
+    expect(s.spanSeconds).toBeCloseTo(2.5);
+    expect(s.replayable).toBe(3);
+    expect(s.replayableShare).toBeCloseTo(0.75);
+    expect(s.notReplayable).toEqual({ truncated: 1 });
+    expect(s.errors).toBe(1);
+    expect(s.byApp).toEqual({ monolith: 2, gcsp: 2 });
+    expect(s.byCommand).toEqual({ find: 3, insert: 1 });
+    expect(s.byDb).toEqual({ prod: 3, meta: 1 });
+    expect(s.connections).toBe(2);
+    expect(s.topShapes[0]).toMatchObject({ cmd: 'find', count: 3 });
+    expect(s.topShapes).toHaveLength(2);
+    expect(s.files[0]).toMatchObject({ closed: true, app: 'monolith' });
+    expect(s.dropped).toBe(0);
+  });
+});
+
+describe('formatSummary', () => {
+  it('renders counts, the replayable share and files never closed', async () => {
+    const file = fresh();
+    const w = await openCaptureWriter(file, HEADER, { flushIntervalMs: 10 });
+    w.write(sampleRecord(0, 'a'));
+    w.write(sampleRecord(1, 'b', { notReplayable: 'truncated' }));
+    await new Promise((r) => setTimeout(r, 100));
+    const text = formatSummary(await summariseCapture([file]));
+    await w.close();
+    expect(text).toMatch(/records: 2 on 2 connections/);
+    expect(text).toMatch(/replayable: 1 \(50\.0%\); not replayable: truncated 1/);
+    expect(text).toMatch(/NOT CLOSED/);
+    expect(text).toMatch(/top shapes:\n\s+2\s+[0-9a-f]{12}\s+\{"find":"jobs"/);
+  });
+});
