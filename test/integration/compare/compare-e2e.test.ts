@@ -22,7 +22,7 @@ async function seed(uri: string, candidate: boolean): Promise<void> {
   try {
     const db = client.db(DB);
     await db.dropDatabase();
-    const docs = Array.from({ length: 400 }, (_, i) => ({ _id: new Int32(i), sku: `sku-${i}`, cat: new Int32(i % 10), price: new BSON.Double(10 + i / 4) }));
+    const docs: BSON.Document[] = Array.from({ length: 400 }, (_, i) => ({ _id: new Int32(i), sku: `sku-${i}`, cat: new Int32(i % 10), price: new BSON.Double(10 + i / 4) }));
     if (candidate) docs[7]!.price = new BSON.Double(99.5);
     await db.collection<BSON.Document>('items').insertMany(docs);
     if (!candidate) await db.collection('items').createIndex({ sku: 1 });

@@ -9,9 +9,9 @@ describe('compareDatabases on a real server', () => {
   it('finds nothing when both databases store the same documents', async () => {
     const other = client().db(uniqueDbName());
     try {
-      const docs = () => [{ _id: 1, a: 'x' }, { _id: 2, a: 'y' }];
-      await db().collection('c').insertMany(docs());
-      await other.collection('c').insertMany(docs());
+      const docs = (): BSON.Document[] => [{ _id: 1, a: 'x' }, { _id: 2, a: 'y' }];
+      await db().collection<BSON.Document>('c').insertMany(docs());
+      await other.collection<BSON.Document>('c').insertMany(docs());
       expect(await compareDatabases('cand', db(), other)).toEqual([]);
     } finally {
       await other.dropDatabase();
@@ -21,13 +21,13 @@ describe('compareDatabases on a real server', () => {
   it('finds a document stored with another numeric type, a missing one and an extra one, with samples', async () => {
     const other = client().db(uniqueDbName());
     try {
-      await db().collection('jobs').insertMany([
+      await db().collection<BSON.Document>('jobs').insertMany(<BSON.Document[]>[
         { _id: 1, n: new BSON.Int32(5) },
         { _id: 2, n: new BSON.Int32(6) },
         { _id: 3, n: new BSON.Int32(7) },
       ]);
       // Replies alike ({n: 1}) but stores a double: only the state comparison sees it.
-      await other.collection('jobs').insertMany([
+      await other.collection<BSON.Document>('jobs').insertMany(<BSON.Document[]>[
         { _id: 1, n: new BSON.Int32(5) },
         { _id: 2, n: new BSON.Double(6) },
         { _id: 4, n: new BSON.Int32(8) },
