@@ -30,7 +30,7 @@ describe('mongo-compat bench contention', () => {
     expect(md).toMatch(/\| b \| 1 \|/);
     const html = await readFile(files.html, 'utf8');
     expect(html.match(/<svg /g)).toHaveLength(2);
-  }, 30_000);
+  }, 45_000);
 
   it('fails loudly, after writing its evidence, when the broken worker breaks exactly-once', async () => {
     const out = join(dir, 'broken');
@@ -40,11 +40,5 @@ describe('mongo-compat bench contention', () => {
     expect(res.stderr).toContain('claimed');
     const result = JSON.parse(await readFile(join(out, 'contention.json'), 'utf8'));
     expect(result.violations).toBeGreaterThan(0);
-  }, 30_000);
-
-  it('refuses bad flags with a one-line reason and no run', async () => {
-    const res = await runCli(['bench', 'contention', '--target', `a=${testUri()}`, '--workers', '1,0', '--out', join(dir, 'bad')]);
-    expect(res.code).not.toBe(0);
-    expect(res.stderr.trim().split('\n')).toEqual(['mongo-compat: MC_USAGE: --workers: 0 is outside 1..4096']);
-  }, 30_000);
+  }, 45_000);
 });

@@ -21,6 +21,7 @@ describe('resolveContentionSettings', () => {
   it('refuses an unknown workload, a bad --indexes and a bad duration in the config, naming them', () => {
     expect(() => resolveContentionSettings({ workload: 'stampede' }, defaults)).toThrow('--workload: "stampede" is not one of queue, hot-counter, lock');
     expect(() => resolveContentionSettings({ indexes: 'yes' }, defaults)).toThrow(/--indexes/);
+    expect(() => resolveContentionSettings({ workers: '1,0' }, defaults)).toThrow('--workers: 0 is outside 1..4096');
     const config = ConfigSchema.parse({ bench: { contention: { warmup: 'later' } } });
     expect(() => resolveContentionSettings({}, config)).toThrow(/bench\.contention\.warmup/);
   });
