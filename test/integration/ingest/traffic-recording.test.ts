@@ -8,6 +8,7 @@ import type { IngestIssue } from '../../../harness/capture/ingest/summary.ts';
 import { readCapture } from '../../../harness/store/reader.ts';
 import type { OperationRecord } from '../../../harness/store/record.ts';
 import { crc32c } from '../../../harness/wire/index.ts';
+import { startProxy } from '../../../harness/capture/proxy/index.ts';
 import { testUri, uniqueDbName } from '../../helpers/fresh-db.ts';
 import { buildPackets, startTee, writeDirectory, writeSingleFile, type Tee, type TeeMessage } from './traffic-recording-writer.ts';
 
@@ -179,5 +180,38 @@ describe('traffic recording ingest (files written in the recorder layouts from r
     expect(issues.map((i) => i.code)).toEqual(['MC_INGEST_TRAFFIC_CUT']);
     expect(issues[0]!.line).toBe(packets.length);
     expect(dataOps(records).length).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('traffic recording ingest against the proxy', () => {
+  it('a recording of traffic that went through the proxy reads back into the operations the proxy recorded', async () => {
+    const seen: OperationRecord[] = [];
+    const sink = { dropped: 0, write: (r: OperationRecord) => (seen.push(r), true), close: async () => undefined };
+    const proxy = await startProxy({ upstream: testUri(), sink });
+    const tee2 = await startTee('127.0.0.1', proxy.port);
+    const db2 = uniqueDbName('trp');
+    const client = new MongoClient(`mongodb://127.0.0.1:${tee2.port}/?directConnection=true&appName=proxiedApp`, { serverSelectionTimeoutMS: 10_000 });
+    try {
+      await client.connect();
+      const coll = client.db(db2).collection<{ _id: number; v: number }>('c');
+      await coll.insertMany([{ _id: 1, v: 1 }, { _id: 2, v: 2 }]);
+      await coll.find({ v: { $gte: 1 } }).toArray();
+      await coll.updateMany({}, { $inc: { v: 10 } });
+      await client.db(db2).dropDatabase();
+    } finally {
+      await client.close();
+      await new Promise((r) => setTimeout(r, 50));
+      await tee2.stop();
+      await proxy.stop();
+    }
+    const file = join(dir, 'via-proxy.bin');
+    await writeSingleFile(file, buildPackets(tee2.messages, { layout: 'classic', time: 'date', startMs: 0 }));
+    const { records, issues } = await ingest(file);
+    expect(issues).toEqual([]);
+    const canon = (r: OperationRecord) => BSON.EJSON.stringify({ cmd: r.cmd, db: r.db, command: r.command, reply: r.reply?.mode === 'full' ? r.reply.doc : null }, { relaxed: false });
+    const fromRecording = records.filter((r) => r.db === db2).map(canon);
+    const fromProxy = seen.filter((r) => r.db === db2).sort((a, b) => a.seq - b.seq).map(canon);
+    expect(fromRecording).toHaveLength(4);
+    expect(fromRecording).toEqual(fromProxy);
   });
 });
