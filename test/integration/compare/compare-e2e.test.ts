@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BSON, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../../harness/compare/compare.ts';
+import { compareRun } from '../../../harness/compare/compare-run.ts';
 import { shapeOf } from '../../../harness/compare/shape.ts';
 import { ConfigSchema } from '../../../harness/config/schema.ts';
 import type { OperationOutcome } from '../../../harness/replay/outcome.ts';
@@ -39,6 +40,7 @@ describe('compare end to end: replay against a baseline and a candidate FerretDB
   let b: FerretDbInstance;
   let work: string;
   let outcomes: OperationOutcome[];
+  let dir: string;
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startFerretDb({ name: 'cmp-a', replicaSet: false }), startFerretDb({ name: 'cmp-b', replicaSet: false })]);
@@ -51,7 +53,7 @@ describe('compare end to end: replay against a baseline and a candidate FerretDB
     }
     const capture = join(work, 'capture.mcap.gz');
     await recordWorkload(a.uri, capture, steps, { sourceHost: 'prod-db-1.example:27017' });
-    const dir = join(work, 'run');
+    dir = join(work, 'run');
     // One operation at a time, so both targets are measured under the same conditions.
     await replay({ captures: [capture], baselines: [`A=${a.uri}`], candidates: [`B=${b.uri}`], out: dir, concurrency: 1 });
     outcomes = [];
@@ -79,6 +81,13 @@ describe('compare end to end: replay against a baseline and a candidate FerretDB
     expect(v.reasons[0]!.evidence).toMatchObject({ kind: 'group', shape: lookupShape, seqs: [g.example.seq], paths: ['docs[].price'] });
     expect(v.counts['result-differs']).toBe(1);
     expect((v.counts.identical ?? 0) + (v.counts.equivalent ?? 0)).toBe(2 * LOOKUPS - 1);
+  });
+
+  it('compares the run directory as a stream to the same result', async () => {
+    const streamed = await compareRun(dir);
+    const inMemory = compareOutcomes(outcomes, { baseline: 'A', candidates: ['B'] });
+    expect(streamed).toEqual(inMemory);
+    expect(streamed.candidates).toEqual(['B']);
   });
 
   it('flags the latency of the shape that lost its index if and only if it is slower', () => {
