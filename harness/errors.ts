@@ -132,6 +132,20 @@ export class BenchInvariantError extends CompatError {
   }
 }
 
+/** A report input (run directory, bench result, format list) cannot be used. */
+export class ReportInputError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_REPORT_INPUT', message, options);
+  }
+}
+
+/** The demo could not complete a stage (a server, the proxy, the replay). */
+export class DemoError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_DEMO', message, options);
+  }
+}
+
 /** Renders any thrown value as one line, for the CLI and for logs. */
 export function oneLine(err: unknown): string {
   if (err instanceof CompatError) return `${err.code}: ${firstLine(err.message)}`;

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import type { ContentionResult } from '../bench/result.ts';
+import { Comparator, NO_APP } from '../compare/compare.ts';
+import type { Config } from '../config/schema.ts';
+import { ReportInputError } from '../errors.ts';
+import type { OperationOutcome } from '../replay/outcome.ts';
+import { readRun, readRunOutcomes, type RunIssue } from '../replay/run-reader.ts';
+import { assembleReport, type OutcomeTally } from './assemble.ts';
+import { ErrorTable } from './error-table.ts';
+import type { ReportDocument } from './schema.ts';
+
+export interface BuildOptions {
+  /** Records the capture dropped (the proxy's count), when known. */
+  readonly droppedAtCapture?: number | null;
+  /** A contention benchmark result (contention.json) to include. */
+  readonly benchFile?: string;
+  /** Clock for `generatedAt` (tests pin it). */
+  readonly now?: () => Date;
+}
+
+/**
+ * Reads a run directory (run.json, outcomes, histograms), runs the compare stage over
+ * its outcomes in streaming passes, and assembles the report document. Memory holds
+ * compare's bounded state and per-app tallies, never the outcomes.
+ */
+export async function buildReport(runDir: string, config: Config, options: BuildOptions = {}): Promise<ReportDocument> {
+  const data = await readRun(runDir);
+  const baselines = data.run.targets.filter((t) => t.role === 'baseline');
+  const baseline = baselines[0];
+  if (!baseline) throw new ReportInputError(`${runDir}/run.json: no baseline target in the run`);
+  const secondBaseline = baselines[1]?.name;
+  const candidates = data.run.targets.filter((t) => t.role === 'candidate').map((t) => t.name);
+  const comparator = new Comparator({ baseline: baseline.name, ...(secondBaseline ? { secondBaseline } : {}), candidates, config: config.compare });
+  const issues: RunIssue[] = [];
+  const onIssue = (i: RunIssue): void => {
+    issues.push(i);
+  };
+  if (secondBaseline) for await (const o of readRunOutcomes(runDir)) comparator.learn(o);
+  const tally: OutcomeTally = new Map();
+  const errors = new ErrorTable();
+  for await (const o of readRunOutcomes(runDir, { onIssue })) {
+    comparator.add(o);
+    count(tally, o, baseline.name, candidates);
+    errors.add(o);
+  }
+  const bench = options.benchFile ? await readBench(options.benchFile) : undefined;
+  return assembleReport({
+    data,
+    compare: comparator.finish(),
+    tally,
+    errors: errors.rows(),
+    issues,
+    droppedAtCapture: options.droppedAtCapture ?? null,
+    bench,
+    generatedAt: (options.now ?? (() => new Date()))().toISOString(),
+  });
+}
+
+function count(tally: OutcomeTally, o: OperationOutcome, baseline: string, candidates: readonly string[]): void {
+  const app = o.app ?? NO_APP;
+  const base = o.targets[baseline];
+  for (const c of candidates) {
+    const k = `${app}\u0000${c}`;
+    let t = tally.get(k);
+    if (!t) tally.set(k, (t = { replayed: 0, skipped: {} }));
+    const side = o.targets[c];
+    const ran = (s: string | undefined): boolean => s === 'ok' || s === 'error';
+    if (ran(base?.status) && ran(side?.status)) t.replayed++;
+    else {
+      const why = side?.status === 'skipped' || side?.status === 'unavailable' ? (side.reason ?? side.status) : (base?.reason ?? base?.status ?? 'absent');
+      t.skipped[why] = (t.skipped[why] ?? 0) + 1;
+    }
+  }
+}
+
+async function readBench(file: string): Promise<ContentionResult> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ReportInputError(`${file}: not a readable contention result (${(err as Error).message.split('\n')[0]})`, { cause: err });
+  }
+  const v = value as Partial<ContentionResult>;
+  if (v?.bench !== 'contention' || v.version !== 1 || !Array.isArray(v.steps)) throw new ReportInputError(`${file}: field bench: not a contention result of version 1`);
+  return v as ContentionResult;
+}

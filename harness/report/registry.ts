@@ -1,0 +1,36 @@
+import { ReportInputError } from '../errors.ts';
+import { renderHtml } from './render-html.ts';
+import { renderJson } from './render-json.ts';
+import { renderJunit } from './render-junit.ts';
+import { renderMarkdown } from './render-markdown.ts';
+import type { ReportDocument } from './schema.ts';
+
+/** One pure renderer per format, and the file each writes. */
+export interface Renderer {
+  readonly file: string;
+  render(doc: ReportDocument): string | Promise<string>;
+}
+
+export const RENDERERS = Object.freeze({
+  json: { file: 'report.json', render: renderJson },
+  md: { file: 'report.md', render: renderMarkdown },
+  html: { file: 'report.html', render: renderHtml },
+  junit: { file: 'junit.xml', render: renderJunit },
+} satisfies Record<string, Renderer>);
+
+export type ReportFormat = keyof typeof RENDERERS;
+export const REPORT_FORMATS = Object.freeze(Object.keys(RENDERERS) as ReportFormat[]);
+
+/** `md,html` → ['md', 'html']; an unknown name is a usage error naming it. */
+export function parseFormats(text: string): ReportFormat[] {
+  const out: ReportFormat[] = [];
+  for (const raw of text.split(',')) {
+    const f = raw.trim().toLowerCase();
+    if (!f) continue;
+    const name = f === 'markdown' ? 'md' : f === 'xml' ? 'junit' : f;
+    if (!(name in RENDERERS)) throw new ReportInputError(`--format ${raw.trim()}: unknown format (known: ${REPORT_FORMATS.join(', ')})`);
+    if (!out.includes(name as ReportFormat)) out.push(name as ReportFormat);
+  }
+  if (out.length === 0) throw new ReportInputError('--format: no format given');
+  return out;
+}

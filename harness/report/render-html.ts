@@ -1,0 +1,143 @@
+import type { ContentionResult } from '../bench/result.ts';
+import { DIFF_CLASSES } from '../compare/types.ts';
+import { renderLineChart } from './charts/line-chart.ts';
+import { fmtMs, fmtRatio, fmtSkipped, qualityLines, shortShape, targetLabel, verdictWord } from './format.ts';
+import type { AppSection, ReportDocument } from './schema.ts';
+import { cdfChart, escXml as esc, stackedBarChart } from './svg.ts';
+
+/** Shapes per app whose latency CDF is drawn. */
+const CHARTED_SHAPES = 4;
+
+/**
+ * The report as one self-contained HTML file: inline CSS and inline SVG, no script,
+ * no external reference, so it opens offline and can be attached to a CI job. Laid
+ * out in one column no wider than the window (tables wrap, code scrolls inside its
+ * own box) so nobody scrolls sideways. Evidence is folded in <details>.
+ */
+export async function renderHtml(doc: ReportDocument): Promise<string> {
+  const h: string[] = [];
+  h.push('<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">');
+  h.push(`<title>mongo-compat report: ${esc(doc.candidates.join(', '))} against ${esc(doc.baseline)}</title><style>${CSS}</style></head><body>`);
+  h.push('<h1>Compatibility report</h1>');
+  h.push(`<p>Run <code>${esc(doc.run.dir)}</code> (${esc(doc.run.status)}), ${esc(doc.run.startedAt)} → ${esc(doc.run.endedAt)}. Baseline <b>${esc(targetLabel(doc, doc.baseline))}</b>; candidates ${doc.candidates.map((c) => `<b>${esc(targetLabel(doc, c))}</b>`).join(', ') || 'none'}.</p>`);
+  h.push(`<p>Exit status <b>${doc.exit.status}</b>${doc.exit.reasons.length ? `: ${esc(doc.exit.reasons.join('; '))}` : ''}.</p>`);
+
+  h.push('<h2 id="summary">Summary</h2><table id="summary-table" class="summary"><thead><tr><th>app</th><th>candidate</th><th>version</th><th>verdict</th><th>replayed</th><th>skipped</th><th>difference groups</th><th>new errors</th><th>p50 ratio</th><th>p99 ratio</th></tr></thead><tbody>');
+  for (const s of doc.summary) {
+    h.push(`<tr><td>${esc(s.app)}</td><td>${esc(s.candidate)}</td><td>${esc(s.version)}</td><td class="v-${s.verdict}">${verdictWord(s.verdict)}</td><td class="n">${s.replayed}</td><td>${esc(fmtSkipped(s.skipped))}</td><td class="n">${s.groups}</td><td class="n">${s.newErrors}</td><td class="n">${fmtRatio(s.latency.p50Ratio)}</td><td class="n">${fmtRatio(s.latency.p99Ratio)}</td></tr>`);
+  }
+  h.push('</tbody></table>');
+  for (const s of doc.summary) {
+    if (!s.reasons.length) continue;
+    h.push(`<details open><summary><b>${esc(s.app)}</b> on <b>${esc(s.candidate)}</b>: <span class="v-${s.verdict}">${verdictWord(s.verdict)}</span> (${s.reasons.length} reason${s.reasons.length === 1 ? '' : 's'})</summary><ul>`);
+    for (const r of s.reasons) h.push(`<li><span class="v-${r.level}">${verdictWord(r.level)}</span> ${esc(r.message)} <a href="#${anchor(s.app, r.evidence.kind === 'state' ? 'state' : r.evidence.shape)}">evidence</a></li>`);
+    h.push('</ul></details>');
+  }
+
+  if (doc.candidates.length > 1) {
+    h.push('<h2 id="matrix">Version matrix</h2>');
+    for (const m of doc.matrix) {
+      h.push(`<h3>${esc(m.app)}</h3><table class="matrix"><thead><tr><th>shape</th>${doc.candidates.map((c) => `<th>${esc(targetLabel(doc, c))}</th>`).join('')}<th>first change</th></tr></thead><tbody>`);
+      for (const s of m.shapes) {
+        h.push(`<tr><td><code>${esc(s.shape)}</code> ${esc(s.cmd)}</td>${s.cells.map((c) => `<td class="v-${c.level}">${esc(c.behaviour)}${c.latency === 'regression' || c.latency === 'improvement' ? `<br>latency ${esc(c.latency)} ${fmtRatio(c.p99Ratio)}` : ''}</td>`).join('')}<td>${esc(s.firstChange ?? '—')}</td></tr>`);
+      }
+      h.push('</tbody></table>');
+    }
+  }
+
+  h.push('<h2 id="quality">Capture quality</h2><ul>');
+  for (const l of qualityLines(doc)) h.push(`<li>${esc(l)}</li>`);
+  for (const n of doc.run.notes) h.push(`<li>note: ${esc(n)}</li>`);
+  h.push('</ul>');
+
+  for (const a of doc.apps) h.push(appSection(doc, a));
+
+  if (doc.state.length) {
+    h.push('<h2 id="state">State after writes</h2><ul>');
+    for (const s of doc.state) {
+      h.push(`<li id="${anchor('', 'state')}">${esc(s.candidate)}: <code>${esc(s.ns)}</code> changed ${s.changed.length}, missing ${s.missing.length}, extra ${s.extra.length} (${esc(s.method)})`);
+      if (s.samples?.length) h.push(`<details><summary>samples</summary>${s.samples.map((x) => `<div class="pair"><div><h5>baseline</h5><pre>${esc(x.baseline ?? '∅')}</pre></div><div><h5>candidate</h5><pre>${esc(x.candidate ?? '∅')}</pre></div></div>`).join('')}</details>`);
+      h.push('</li>');
+    }
+    h.push('</ul>');
+  }
+  if (doc.bench) h.push(await benchSection(doc.bench));
+  h.push(`<footer>mongo-compat report format ${doc.version}, generated ${esc(doc.generatedAt)}.</footer></body></html>`);
+  return `${h.join('\n')}\n`;
+}
+
+function appSection(doc: ReportDocument, a: AppSection): string {
+  const h: string[] = [`<h2 id="${anchor(a.app, '')}">App: ${esc(a.app)}</h2>`];
+  const present = DIFF_CLASSES.filter((c) => Object.values(a.classes).some((counts) => (counts[c] ?? 0) > 0));
+  if (present.length) {
+    h.push(`<figure>${stackedBarChart(`Operations per difference class: ${a.app}`, Object.entries(a.classes).map(([cand, counts]) => ({ label: cand, parts: present.map((c) => ({ name: c, value: counts[c] ?? 0 })) })), present)}</figure>`);
+  }
+  const charted = a.distributions.slice(0, CHARTED_SHAPES);
+  if (charted.length) {
+    h.push('<h3>Latency distribution of the busiest shapes</h3><div class="charts">');
+    for (const d of charted) {
+      const series = Object.entries(d.targets).map(([name, t]) => ({ name, points: t.points }));
+      h.push(`<figure>${cdfChart(`${d.cmd} ${d.shape} (${d.count} ops)`, series)}<figcaption><code>${esc(shortShape(d.shapeText, 200))}</code></figcaption></figure>`);
+    }
+    h.push('</div>');
+  }
+  h.push('<h3>Differences</h3>');
+  if (a.groups.length === 0) h.push('<p>No differences.</p>');
+  for (const g of a.groups) {
+    h.push(`<details id="${anchor(a.app, g.shape)}" class="group"><summary><span class="cls">${esc(g.class)}</span> ${g.count} × <b>${esc(g.cmd)}</b> on ${esc(g.coll ?? g.db)} (${esc(g.candidate)}) shape <code>${esc(g.shape)}</code>${g.paths.length ? ` at ${esc(g.paths.slice(0, 3).map((p) => p.path).join(', '))}` : ''}</summary>`);
+    h.push(`<p>Shape: <code>${esc(shortShape(g.shapeText, 400))}</code></p>`);
+    if (g.paths.length) h.push(`<table><thead><tr><th>path</th><th>kind</th><th>operations</th></tr></thead><tbody>${g.paths.slice(0, 20).map((p) => `<tr><td><code>${esc(p.path)}</code></td><td>${esc(p.kind)}</td><td class="n">${p.count}</td></tr>`).join('')}</tbody></table>`);
+    h.push(`<p>Example: seq ${g.example.seq}${g.example.cause ? `, cause <b>${esc(g.example.cause)}</b>` : ''}. Seqs: ${esc(g.seqs.slice(0, 30).join(', '))}${g.count > g.seqs.length ? ' …' : ''}</p>`);
+    if (g.example.diffs.length) h.push(`<ul class="diffs">${g.example.diffs.slice(0, 20).map((d) => `<li><code>${esc(d.path)}</code> ${esc(d.kind)}: <code>${esc(d.baseline ?? '∅')}</code> → <code>${esc(d.candidate ?? '∅')}</code></li>`).join('')}</ul>`);
+    h.push(`<details><summary>command</summary><pre>${esc(g.example.command)}</pre></details>`);
+    h.push(`<div class="pair"><div><h5>baseline ${esc(doc.baseline)}</h5><pre>${esc(g.example.baseline)}</pre></div><div><h5>candidate ${esc(g.candidate)}</h5><pre>${esc(g.example.candidate)}</pre></div></div>`);
+    h.push('</details>');
+  }
+  const noise = doc.noise.filter((n) => a.shapes[n.shape] !== undefined);
+  if (noise.length) {
+    h.push(`<details><summary>Noise cancelled (${noise.length} shape(s))</summary><ul>${noise.map((n) => `<li><code>${esc(n.shape)}</code>: ${esc(n.paths.map((p) => `${p.path} (${p.count})`).join(', '))}</li>`).join('')}</ul></details>`);
+  }
+  if (a.errors.length) {
+    h.push('<h3>Errors</h3><table><thead><tr><th>target</th><th>command</th><th>shape</th><th>code</th><th>codeName</th><th>count</th><th>message</th></tr></thead><tbody>');
+    for (const e of a.errors) h.push(`<tr><td>${esc(e.target)}</td><td>${esc(e.cmd)}</td><td><code>${esc(e.shape)}</code></td><td class="n">${e.code ?? ''}</td><td>${esc(e.codeName)}</td><td class="n">${e.count}</td><td>${esc(e.message.slice(0, 200))}</td></tr>`);
+    h.push('</tbody></table>');
+  }
+  if (a.latency.length) {
+    h.push('<h3>Latency per shape</h3><table class="latency"><thead><tr><th>candidate</th><th>shape</th><th>n</th><th>baseline p50</th><th>cand. p50</th><th>baseline p99</th><th>cand. p99</th><th>p50 ratio</th><th>p99 ratio</th><th>judgement</th></tr></thead><tbody>');
+    for (const l of a.latency) {
+      h.push(`<tr data-shape="${esc(l.shape)}"><td>${esc(l.candidate)}</td><td>${l.shape === '*' ? 'whole app' : `<code title="${esc(a.shapes[l.shape] ?? '')}">${esc(l.shape)}</code>`}</td><td class="n">${l.baseline.count}</td><td class="n">${fmtMs(l.baseline.p50)}</td><td class="n">${fmtMs(l.candidateStats.p50)}</td><td class="n">${fmtMs(l.baseline.p99)}</td><td class="n">${fmtMs(l.candidateStats.p99)}</td><td class="n">${fmtRatio(l.ratios.p50)}</td><td class="n">${fmtRatio(l.ratios.p99)}</td><td class="v-${l.level}">${esc(l.judgement)}</td></tr>`);
+    }
+    h.push('</tbody></table>');
+  }
+  return h.join('\n');
+}
+
+async function benchSection(bench: ContentionResult): Promise<string> {
+  const names = bench.targets.map((t) => t.name);
+  const of = (t: string) => bench.steps.filter((s) => s.target === t).sort((a, b) => a.workers - b.workers);
+  const svg = await renderLineChart({
+    title: 'Contention: throughput (findAndModify/s)',
+    xLabel: 'workers',
+    yLabel: 'ops/s',
+    xScale: 'log2',
+    series: names.map((n) => ({ name: n, points: of(n).map((s) => ({ x: s.workers, y: Math.round(s.opsPerSec) })) })),
+    width: 480,
+  });
+  const rows = bench.summary.map((s) => `<tr><td>${esc(s.target)}</td><td class="n">${s.bestOpsPerSec.toFixed(1)}</td><td class="n">${s.knee ? s.knee.workers : '—'}</td><td class="n">${s.violations}</td></tr>`);
+  return `<h2 id="bench">Contention benchmark (${esc(bench.settings.workload)})</h2><figure class="bench">${svg}</figure><table><thead><tr><th>target</th><th>best ops/s</th><th>knee (workers)</th><th>invariant violations</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function anchor(app: string, shape: string): string {
+  return `g-${`${app}-${shape}`.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+const CSS = `*{box-sizing:border-box}body{font:14px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:1100px;padding:0 1em;color:#222;overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:.5em 0 1.2em;width:100%;table-layout:auto}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.v-pass{color:#1a7f37;font-weight:bold}.v-warn{color:#9a6700;font-weight:bold}.v-fail{color:#c62828;font-weight:bold}
+pre{background:#f7f7f7;padding:.5em;max-height:24em;overflow:auto;white-space:pre-wrap;word-break:break-all;font-size:12px}
+code{font-size:12px}.pair{display:grid;grid-template-columns:1fr 1fr;gap:.8em}.pair>div{min-width:0}
+details{margin:.4em 0}details.group{border:1px solid #ddd;border-radius:4px;padding:.3em .6em}summary{cursor:pointer}
+.cls{display:inline-block;background:#eee;border-radius:3px;padding:0 .4em;font-family:monospace}
+.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;max-width:100%}svg.chart,figure svg{max-width:100%;height:auto}
+figcaption{max-width:520px}footer{color:#777;margin-top:2em;font-size:12px}`;

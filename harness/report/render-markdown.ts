@@ -1,0 +1,86 @@
+import { fmtMs, fmtRatio, fmtSkipped, qualityLines, shortShape, targetLabel, verdictWord } from './format.ts';
+import type { ReportDocument } from './schema.ts';
+
+/** The report as Markdown (for PR comments, wikis, terminals). Pure. */
+export function renderMarkdown(doc: ReportDocument): string {
+  const md: string[] = [];
+  md.push(`# Compatibility report`, '');
+  md.push(`Run \`${doc.run.dir}\` (${doc.run.status}), ${doc.run.startedAt} → ${doc.run.endedAt}. Baseline: **${targetLabel(doc, doc.baseline)}**. Candidates: ${doc.candidates.map((c) => `**${targetLabel(doc, c)}**`).join(', ') || 'none'}.`, '');
+  md.push(`Exit status: **${doc.exit.status}**${doc.exit.reasons.length ? ` (${doc.exit.reasons.join('; ')})` : ''}.`, '');
+  md.push('## Summary', '');
+  md.push('| app | candidate | version | verdict | replayed | skipped | difference groups | new errors | p50 ratio | p99 ratio |');
+  md.push('|---|---|---|---|--:|---|--:|--:|--:|--:|');
+  for (const s of doc.summary) {
+    md.push(`| ${cell(s.app)} | ${cell(s.candidate)} | ${cell(s.version)} | **${verdictWord(s.verdict)}** | ${s.replayed} | ${cell(fmtSkipped(s.skipped))} | ${s.groups} | ${s.newErrors} | ${fmtRatio(s.latency.p50Ratio)} | ${fmtRatio(s.latency.p99Ratio)} |`);
+  }
+  md.push('');
+  for (const s of doc.summary) {
+    if (s.reasons.length === 0) continue;
+    md.push(`**${s.app} on ${s.candidate}: ${verdictWord(s.verdict)}**`, '');
+    for (const r of s.reasons) md.push(`- ${verdictWord(r.level)}: ${r.message}`);
+    md.push('');
+  }
+  if (doc.candidates.length > 1) {
+    md.push('## Version matrix', '');
+    for (const m of doc.matrix) {
+      md.push(`### ${m.app}`, '');
+      md.push(`| shape | ${doc.candidates.join(' | ')} | first change |`);
+      md.push(`|---|${doc.candidates.map(() => '---').join('|')}|---|`);
+      for (const s of m.shapes) {
+        md.push(`| \`${s.shape}\` ${cell(s.cmd)} | ${s.cells.map((c) => `${c.behaviour}${c.latency === 'regression' || c.latency === 'improvement' ? `, latency ${c.latency} ${fmtRatio(c.p99Ratio)}` : ''}`).join(' | ')} | ${s.firstChange ?? '—'} |`);
+      }
+      md.push('');
+    }
+  }
+  md.push('## Capture quality', '');
+  for (const l of qualityLines(doc)) md.push(`- ${l}`);
+  for (const n of doc.run.notes) md.push(`- note: ${n}`);
+  md.push('');
+  for (const a of doc.apps) {
+    md.push(`## App: ${a.app}`, '');
+    if (a.groups.length === 0) md.push('No differences.', '');
+    for (const g of a.groups) {
+      md.push(`### ${g.class}: ${g.count} × ${g.cmd} on ${g.coll ?? g.db} (${g.candidate}), shape \`${g.shape}\``, '');
+      md.push(`Shape: \`${shortShape(g.shapeText, 300)}\``, '');
+      if (g.paths.length) md.push(`Paths: ${g.paths.slice(0, 10).map((p) => `\`${p.path}\` (${p.kind}, ${p.count})`).join(', ')}`, '');
+      md.push(`Example seq ${g.example.seq}${g.example.cause ? `, cause: ${g.example.cause}` : ''}; seqs: ${g.seqs.slice(0, 20).join(', ')}`, '');
+      md.push('<details><summary>evidence</summary>', '', '```json', `// command`, g.example.command, `// baseline (${doc.baseline})`, g.example.baseline, `// candidate (${g.candidate})`, g.example.candidate, '```', '');
+      for (const d of g.example.diffs.slice(0, 20)) md.push(`- \`${d.path}\` ${d.kind}: ${d.baseline ?? '∅'} → ${d.candidate ?? '∅'}`);
+      md.push('', '</details>', '');
+    }
+    const noise = doc.noise.filter((n) => a.shapes[n.shape] !== undefined);
+    if (noise.length) {
+      md.push('Noise cancelled (learnt from the second baseline):', '');
+      for (const n of noise) md.push(`- \`${n.shape}\`: ${n.paths.map((p) => `\`${p.path}\` (${p.count})`).join(', ')}`);
+      md.push('');
+    }
+    if (a.errors.length) {
+      md.push('#### Errors', '', '| target | command | shape | code | codeName | count | message |', '|---|---|---|--:|---|--:|---|');
+      for (const e of a.errors) md.push(`| ${cell(e.target)} | ${cell(e.cmd)} | \`${e.shape}\` | ${e.code ?? ''} | ${cell(e.codeName)} | ${e.count} | ${cell(e.message.slice(0, 120))} |`);
+      md.push('');
+    }
+    const rows = a.latency.filter((l) => l.shape !== '*' || a.latency.length > 0);
+    if (rows.length) {
+      md.push('#### Latency per shape', '', '| candidate | shape | n | baseline p50 | candidate p50 | baseline p99 | candidate p99 | p50 ratio | p99 ratio | judgement |', '|---|---|--:|--:|--:|--:|--:|--:|--:|---|');
+      for (const l of rows) {
+        md.push(`| ${cell(l.candidate)} | ${l.shape === '*' ? 'whole app' : `\`${l.shape}\``} | ${l.baseline.count} | ${fmtMs(l.baseline.p50)} | ${fmtMs(l.candidateStats.p50)} | ${fmtMs(l.baseline.p99)} | ${fmtMs(l.candidateStats.p99)} | ${fmtRatio(l.ratios.p50)} | ${fmtRatio(l.ratios.p99)} | ${l.judgement}${l.level !== 'pass' ? ` (${l.level})` : ''} |`);
+      }
+      md.push('');
+    }
+  }
+  if (doc.state.length) {
+    md.push('## State after writes', '');
+    for (const s of doc.state) md.push(`- ${s.candidate}: \`${s.ns}\` changed ${s.changed.length}, missing ${s.missing.length}, extra ${s.extra.length} (${s.method})`);
+    md.push('');
+  }
+  if (doc.bench) {
+    md.push('## Contention benchmark', '', '| target | best ops/s | knee (workers) | invariant violations |', '|---|--:|--:|--:|');
+    for (const s of doc.bench.summary) md.push(`| ${cell(s.target)} | ${s.bestOpsPerSec.toFixed(1)} | ${s.knee ? s.knee.workers : '—'} | ${s.violations} |`);
+    md.push('');
+  }
+  return `${md.join('\n')}\n`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
