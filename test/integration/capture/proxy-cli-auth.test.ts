@@ -7,7 +7,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readCapture, readCaptureHeader } from '../../../harness/store/reader.ts';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
-import { REPO_ROOT } from '../../helpers/cli.ts';
+import { REPO_ROOT, runCli } from '../../helpers/cli.ts';
 
 const USER = 'alice';
 const PASSWORD = 'Sup3r-S3cret-Pa55word';
@@ -95,5 +95,20 @@ describe('mongo-compat proxy against a server that requires authentication', () 
     expect(cmds).toContain('insert');
     expect(cmds).toContain('find');
     expect(records.filter((r) => r.cmd === 'insert').every((r) => r.app === 'auth-node')).toBe(true);
+  });
+});
+
+describe('mongo-compat proxy on bad input', () => {
+  test.each([
+    [['--out', '/tmp/x.jsonl.gz'], /MC_USAGE: --upstream is required/],
+    [['--upstream', 'mongodb://a:pw@h', '--out', '/tmp/x.jsonl.gz', '--listen', 'nope'], /MC_USAGE: --listen nope: expected HOST:PORT/],
+    [['--upstream', 'mongodb+srv://u:topsecret@c.example.com', '--out', '/tmp/mc-x.jsonl.gz', '--listen', '127.0.0.1:0'], /MC_PROXY: --upstream mongodb\+srv:\/\/.*not supported/],
+    [['--upstream', 'mongodb://h', '--out', '/tmp/x.jsonl.gz', '--mask-strings', '--redact-path', 'a'], /exclude each other/],
+  ])('%j exits 1 with one line naming the flag', async (args, message) => {
+    const r = await runCli(['proxy', ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain('topsecret');
   });
 });

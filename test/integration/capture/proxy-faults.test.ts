@@ -95,6 +95,36 @@ describe('proxy faults', () => {
     }
   });
 
+  // FerretDB 1.24 answers moreToCome requests although the spec says no reply comes, so
+  // the driver then pairs that stray reply with its next command: a FerretDB difference
+  // the proxy must pass on exactly as a direct connection shows it.
+  test('an unacknowledged write (OP_MSG moreToCome) is recorded at once without a reply; the app sees what it sees direct', async () => {
+    const w0Then = async (uri: string): Promise<string> => {
+      const client = new MongoClient(uri);
+      try {
+        const coll = client.db(uniqueDbName('w0')).collection<{ _id: number }>('c');
+        await coll.insertOne({ _id: 7 }, { writeConcern: { w: 0 } });
+        return JSON.stringify(await coll.findOne({ _id: 7 }));
+      } catch (err) {
+        return `error: ${(err as Error).message}`;
+      } finally {
+        await client.close();
+      }
+    };
+    const sink = new MemorySink();
+    const proxy = await startProxy({ upstream: server.uri, sink });
+    let viaProxy: string;
+    try {
+      viaProxy = await w0Then(`mongodb://${proxy.address}/?directConnection=true`);
+    } finally {
+      await proxy.stop();
+    }
+    expect(viaProxy).toBe(await w0Then(server.uri));
+    const w0 = sink.records.find((r) => r.cmd === 'insert')!;
+    expect(w0).toMatchObject({ dur: null, notReplayable: 'unacknowledged-reply-missing', wire: { moreToCome: true } });
+    expect(w0.reply).toBeUndefined();
+  });
+
   test('upstream killed mid-run: the client sees its connection closed, the proxy serves new connections once it is back', async () => {
     const tap = await startTap('127.0.0.1', server.port);
     const sink = new MemorySink();
