@@ -95,6 +95,29 @@ describe('proxy with the Node driver', () => {
     expect(run.proxy.stats.dropped).toBe(0);
   });
 
+  test('reply mode digest keeps a hash and a count; --app overrides the client metadata; hash-paths redaction applies to the capture only', async () => {
+    const sink = new MemorySink();
+    const proxy = await startProxy({ upstream: testUri(), sink, app: 'label', replyMode: 'digest', redaction: { mode: 'hash-paths', paths: ['state'], key: 'k' } });
+    const client = new MongoClient(`mongodb://${proxy.address}/?directConnection=true&appName=ignored`);
+    let results: unknown[];
+    try {
+      const db = client.db(uniqueDbName('dg'));
+      results = await nodeWorkload(db);
+      await db.dropDatabase();
+    } finally {
+      await client.close();
+      await proxy.stop();
+    }
+    expect(results).toEqual(direct);
+    const find = sink.records.find((r) => r.cmd === 'find' && r.reply?.mode === 'digest' && r.reply.count === 5)!;
+    expect(find.reply).toMatchObject({ mode: 'digest', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(sink.records.every((r) => r.app === 'label')).toBe(true);
+    const insert = sink.records.find((r) => r.cmd === 'insert' && Array.isArray(r.command.documents) && r.command.documents.length === 30)!;
+    const states = new Set((insert.command.documents as { state: string }[]).map((d) => d.state));
+    expect(states.size).toBe(2);
+    for (const s of states) expect(s).toMatch(/^hmac:/);
+  });
+
   // FerretDB 1.24 does not negotiate wire compression, so a compressing relay (test helper)
   // stands between the proxy and the server; the proxy sees real OP_COMPRESSED traffic.
   test.each(['zlib', 'snappy', 'zstd'] as const)('with %s compression the capture holds the decompressed operations and bytes pass unchanged', async (compressor) => {
