@@ -46,6 +46,8 @@ export interface EngineResult {
   readonly histograms: ReadonlyMap<string, HistogramEntry>;
   readonly scheduleLag?: LatencyHistogram;
   readonly interrupted: boolean;
+  /** Rewriting notes with how many operations each concerned. */
+  readonly notes: readonly string[];
 }
 
 export interface HistogramEntry {
@@ -112,6 +114,8 @@ export class ReplayEngine {
   private firstT?: number;
   private startAt = 0;
   private readonly maxDocs: number;
+  /** Rewriting notes (e.g. a read preference dropped for a standalone target), counted. */
+  readonly rewriteNotes = new Map<string, number>();
 
   constructor(
     private readonly targets: readonly LiveTarget[],
@@ -155,7 +159,8 @@ export class ReplayEngine {
         await this.finishCursor(pending, false);
       }
     }
-    return { counts: this.counts, histograms: this.histograms, scheduleLag: this.lag, interrupted: signal?.aborted ?? false };
+    const notes = [...this.rewriteNotes].map(([note, n]) => `${note} (${n} operation${n === 1 ? '' : 's'})`);
+    return { counts: this.counts, histograms: this.histograms, scheduleLag: this.lag, interrupted: signal?.aborted ?? false, notes };
   }
 
   private startWorker(conn: ConnState): void {
@@ -222,7 +227,12 @@ export class ReplayEngine {
   }
 
   private rewriteFor(rec: OperationRecord, target: LiveTarget): Rewritten {
-    return rewriteCommand(rec.db, rec.command, { mapDb: this.options.mapDb, replicaSet: target.replicaSet });
+    const rw = rewriteCommand(rec.db, rec.command, { mapDb: this.options.mapDb, replicaSet: target.replicaSet });
+    for (const note of rw.notes) {
+      const key = `target ${target.name}: ${note}`;
+      this.rewriteNotes.set(key, (this.rewriteNotes.get(key) ?? 0) + 1);
+    }
+    return rw;
   }
 
   private async sendAll(

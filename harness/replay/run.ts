@@ -177,6 +177,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     const result = await engine.run(records());
     stop();
 
+    notes.push(...result.notes);
     for (const t of live) if (t.down) notes.push(`target ${t.name}: ${t.down}; its later operations are marked unavailable`);
     if (issuesBeforeReplay > 0 || issues.length > 0) {
       const first = issues[0];

@@ -127,3 +127,64 @@ describe('replay end to end against FerretDB', () => {
     expect(run.status).toBe('complete');
   });
 });
+
+describe('replay options against FerretDB', () => {
+  let a: FerretDbInstance;
+  let rs: FerretDbInstance;
+  let work: string;
+
+  beforeAll(async () => {
+    [a, rs] = await Promise.all([startFerretDb({ name: 'a', replicaSet: false }), startFerretDb({ name: 'rs', replicaSet: true })]);
+    work = await mkdtemp(join(tmpdir(), 'mc-replay-opts-'));
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), rs?.stop()]);
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('renames databases, keeps readPreference only for a replica set, and runs a warm-up pass unmeasured', async () => {
+    await seed(a.uri);
+    const capture = join(work, 'opts.mcap.gz');
+    await recordWorkload(a.uri, capture, [
+      { conn: 'c1', db: DB, command: { find: 'users', filter: { _id: new Int32(3) }, $readPreference: { mode: 'secondaryPreferred' } } },
+      { conn: 'c1', db: DB, command: { count: 'users' } },
+    ]);
+    // The clones hold the data under another database name.
+    const client = new MongoClient(a.uri);
+    await client.db(DB).dropDatabase();
+    await client.close();
+    await Promise.all([a.uri, rs.uri].map((u) => seedAs(u, 'clone')));
+    const dir = join(work, 'run-opts');
+    const { run } = await replay({
+      captures: [capture],
+      baselines: [`A=${a.uri}`],
+      candidates: [`R=${rs.uri}`],
+      out: dir,
+      mapDb: ['shop=clone'],
+      warmupPass: true,
+    });
+    expect(run.targets.find((t) => t.name === 'R')?.replicaSet).toBe('rs0');
+    expect(run.notes.some((n) => n.startsWith('target A: readPreference secondaryPreferred dropped'))).toBe(true);
+    expect(run.notes.some((n) => n.startsWith('target R:'))).toBe(false);
+    const all: OperationOutcome[] = [];
+    for await (const o of readRunOutcomes(dir)) all.push(o);
+    // Measured once each, although the warm-up pass ran them too.
+    expect(all).toHaveLength(2);
+    expect(run.counts.differences).toBe(0);
+    const find = all.find((o) => o.cmd === 'find')!;
+    expect(find.targets.A!.status).toBe('ok');
+    const stored = await readRun(dir);
+    expect(stored.histograms.filter((h) => h.target === 'A').reduce((n, h) => n + h.hist.totalCount, 0)).toBe(2);
+  });
+});
+
+async function seedAs(uri: string, dbName: string): Promise<void> {
+  const client = new MongoClient(uri);
+  try {
+    await client.db(dbName).dropDatabase();
+    await client.db(dbName).collection<BSON.Document>('users').insertMany(users());
+  } finally {
+    await client.close();
+  }
+}
