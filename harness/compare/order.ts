@@ -206,7 +206,20 @@ function pairAndDiff(
     if (!usedB[j]) out.push({ path: indexPath(base, j), kind: 'extra', candidate: display(b[j]) });
   }
   if (outOfOrder) {
-    const sorted = order.kind === 'sorted';
-    out.push({ path: base, kind: sorted ? 'sort-order' : 'order', baseline: `${a.length} documents`, candidate: 'paired documents in another order' });
+    // Under a sort, moved ties are allowed: only a changed sequence of sort keys over
+    // the paired documents is a sort-order difference.
+    let broken = false;
+    if (order.kind === 'sorted') {
+      const keysInA: string[] = [];
+      const pairedB: number[] = [];
+      for (let i = 0; i < a.length; i++) {
+        if (pairOfA[i] === -1) continue;
+        keysInA.push(sortKey(a[i], order.keys));
+        pairedB.push(pairOfA[i]!);
+      }
+      pairedB.sort((x, y) => x - y);
+      broken = pairedB.some((j, k) => sortKey(b[j], order.keys) !== keysInA[k]);
+    }
+    out.push({ path: base, kind: broken ? 'sort-order' : 'order', baseline: `${a.length} documents`, candidate: 'paired documents in another order' });
   }
 }

@@ -65,3 +65,14 @@ describe('classifyPair on garbage', () => {
     },
   );
 });
+
+describe('sorted results with changed documents', () => {
+  it('does not call moved ties a sort-order difference when a document also changed', () => {
+    const cmd = { find: 'c', sort: { rank: 1 } };
+    const a = [{ _id: 1, rank: 1, v: 'a' }, { _id: 2, rank: 1, v: 'b' }, { _id: 3, rank: 2, v: 'c' }];
+    const b = [{ _id: 2, rank: 1, v: 'b' }, { _id: 1, rank: 1, v: 'a' }, { _id: 3, rank: 2, v: 'C' }];
+    expect(pair(cmd, a, b).diffs.map((d) => `${d.kind} ${d.path}`)).toEqual(['value docs[2].v', 'order docs']);
+    const c = [{ _id: 3, rank: 2, v: 'C' }, { _id: 1, rank: 1, v: 'a' }, { _id: 2, rank: 1, v: 'b' }];
+    expect(pair(cmd, a, c).diffs.map((d) => `${d.kind} ${d.path}`)).toEqual(['value docs[2].v', 'sort-order docs']);
+  });
+});
