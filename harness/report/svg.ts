@@ -34,7 +34,7 @@ export function cdfChart(title: string, series: readonly CdfSeries[], width = 52
     out.push(`<line x1="${xx.toFixed(1)}" y1="${m.t}" x2="${xx.toFixed(1)}" y2="${m.t + h}" stroke="#eee"/>`);
     out.push(`<text x="${xx.toFixed(1)}" y="${m.t + h + 14}" font-size="10" text-anchor="middle">${escXml(fmtMs(10 ** e))}</text>`);
   }
-  for (const p of [0, 50, 90, 99, 100]) {
+  for (const p of [0, 50, 90, 99]) {
     out.push(`<text x="${m.l - 4}" y="${(y(p) + 3).toFixed(1)}" font-size="10" text-anchor="end">p${p}</text>`);
   }
   out.push(`<text x="${m.l + w / 2}" y="${m.t + h + 28}" font-size="11" text-anchor="middle">latency (log scale)</text>`);
