@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,19 @@ const HEADER: CaptureHeaderInput = {
   replyMode: 'full',
 };
 
-async function measureWrite(path: string, count: number): Promise<{ perSec: number; bytes: number; lineBytes: number }> {
+/**
+ * CPU seconds of this process (all threads, zlib's pool included) next to wall time: on a
+ * shared machine wall-clock rates fall with the load, records per CPU-second much less.
+ */
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
+
+async function measureWrite(path: string, count: number): Promise<{ perSec: number; perCpuSec: number; bytes: number }> {
   const recs = Array.from({ length: 1024 }, (_, i) => record(i));
   const w = await openCaptureWriter(path, HEADER);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < count; i++) {
     const r = recs[i & 1023]!;
@@ -44,16 +54,17 @@ async function measureWrite(path: string, count: number): Promise<{ perSec: numb
   await w.close();
   const secs = (performance.now() - started) / 1000;
   if (w.dropped > 0) throw new Error(`writer dropped ${w.dropped} records`);
-  return { perSec: count / secs, bytes: statSync(path).size, lineBytes: 0 };
+  return { perSec: count / secs, perCpuSec: count / cpuSeconds(cpu), bytes: statSync(path).size };
 }
 
-async function measureRead(paths: string[], expected: number): Promise<number> {
+async function measureRead(paths: string[], expected: number): Promise<{ perSec: number; perCpuSec: number }> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   let n = 0;
   for await (const r of readCapture(paths, { onIssue: (i) => { throw new Error(i.message); } })) if (r.seq >= 0) n++;
   const secs = (performance.now() - started) / 1000;
   if (n !== expected) throw new Error(`read ${n} records, expected ${expected}`);
-  return n / secs;
+  return { perSec: n / secs, perCpuSec: n / cpuSeconds(cpu) };
 }
 
 /** The naive way: library EJSON per record, one gzip stream, readline. */
@@ -100,9 +111,10 @@ async function main(): Promise<void> {
 
     const small = join(dir, 'timed.jsonl.gz');
     const write = await measureWrite(small, N);
-    process.stderr.write(`store write: ${Math.round(write.perSec)} rec/s (${(write.bytes / N).toFixed(0)} compressed bytes/record)\n`);
-    const readPerSec = await measureRead([small], N);
-    process.stderr.write(`store read+validate: ${Math.round(readPerSec)} rec/s\n`);
+    process.stderr.write(`store write: ${Math.round(write.perSec)} rec/s, ${Math.round(write.perCpuSec)} rec/CPU-s (${(write.bytes / N).toFixed(0)} compressed bytes/record)\n`);
+    const read = await measureRead([small], N);
+    const readPerSec = read.perSec;
+    process.stderr.write(`store read+validate: ${Math.round(readPerSec)} rec/s, ${Math.round(read.perCpuSec)} rec/CPU-s\n`);
 
     const big = join(dir, 'big.jsonl.gz');
     await measureWrite(big, BIG);
@@ -120,6 +132,9 @@ async function main(): Promise<void> {
         writeRecordsPerSec: Math.round(write.perSec),
         readRecordsPerSec: Math.round(readPerSec),
         peakRssMb: Math.round(mem.maxRssMb),
+        writeRecordsPerCpuSec: Math.round(write.perCpuSec),
+        readRecordsPerCpuSec: Math.round(read.perCpuSec),
+        loadAverage1m: +loadavg()[0]!.toFixed(1),
         recordBytes: line,
         baselineWriteRecordsPerSec: Math.round(base.writePerSec),
         baselineReadRecordsPerSec: Math.round(base.readPerSec),

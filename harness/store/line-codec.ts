@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stringifyCanonical } from './ejson-write.ts';
+import { toCanonical } from './ejson-write.ts';
 import { reviveCanonical } from './ejson-read.ts';
 import { OperationRecordSchema, type OperationRecord } from './record.ts';
 
@@ -24,20 +24,12 @@ export type LineDecode =
 export function encodeRecordLine(record: OperationRecord): string {
   // The envelope is plain JSON; only the BSON documents (command, reply.doc) are
   // canonical EJSON, so `seq`, `t`, `dur` stay numbers a person or jq can read.
-  let out = '{';
-  let first = true;
-  for (const key in record) {
-    const value = (record as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    out += first ? '"' : ',"';
-    first = false;
-    out += key; // schema keys are plain identifiers: no escaping needed
-    out += '":';
-    if (key === 'command') out += stringifyCanonical(value);
-    else if (key === 'reply' && (value as { mode?: unknown }).mode === 'full') out += `{"mode":"full","doc":${stringifyCanonical((value as { doc: unknown }).doc)}}`;
-    else out += JSON.stringify(value);
-  }
-  return `${out}}`;
+  const reply = record.reply;
+  return JSON.stringify({
+    ...record,
+    command: toCanonical(record.command),
+    ...(reply?.mode === 'full' && { reply: { mode: 'full', doc: toCanonical(reply.doc) } }),
+  });
 }
 
 /**
