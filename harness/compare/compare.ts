@@ -103,9 +103,9 @@ export class Comparator {
       if (!c) this.counts.set(ck, (c = { app, candidate, counts: {} }));
       c.counts[pair.class] = (c.counts[pair.class] ?? 0) + 1;
       if (pair.class !== 'identical' && pair.class !== 'equivalent') this.grouper.add(candidate, app, o, this.options.baseline, pair);
-      if (base.latencyUs !== undefined && side.latencyUs !== undefined && ran(base.status) && ran(side.status)) {
-        this.sample(candidate, app, o.shape, base.latencyUs, side.latencyUs);
-        this.sample(candidate, app, '*', base.latencyUs, side.latencyUs);
+      if (Number.isFinite(base.latencyUs) && Number.isFinite(side.latencyUs) && ran(base.status) && ran(side.status)) {
+        this.sample(candidate, app, o.shape, base.latencyUs!, side.latencyUs!);
+        this.sample(candidate, app, '*', base.latencyUs!, side.latencyUs!);
       }
     }
   }

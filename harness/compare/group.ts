@@ -90,7 +90,7 @@ function sideText(side: { status: string; reply?: unknown; docs?: readonly unkno
   if (side.reply !== undefined) shown.reply = side.reply;
   if (side.error !== undefined) shown.error = side.error;
   if (side.reason !== undefined) shown.reason = side.reason;
-  if (side.docs !== undefined) {
+  if (Array.isArray(side.docs)) {
     shown.docs = side.docs.slice(0, EXAMPLE_DOCS);
     if (side.docs.length > EXAMPLE_DOCS) shown.docsTotal = side.docs.length;
   }

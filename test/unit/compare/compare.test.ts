@@ -1,3 +1,4 @@
+import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { compareOutcomes, Comparator } from '../../../harness/compare/compare.ts';
@@ -96,4 +97,40 @@ describe('Comparator', () => {
     const r = compareOutcomes([{ ...o, app: undefined }], { baseline: 'base' });
     expect(r.verdicts[0]).toMatchObject({ app: '(unlabelled)', level: 'warn', counts: { unavailable: 1 } });
   });
+});
+
+describe('Comparator on garbage outcomes', () => {
+  const side = fc.record(
+    {
+      status: fc.constantFrom('ok', 'error', 'unavailable', 'skipped'),
+      reply: fc.anything(),
+      docs: fc.oneof(fc.array(fc.anything(), { maxLength: 4 }), fc.anything()),
+      error: fc.anything(),
+      digest: fc.string(),
+      latencyUs: fc.oneof(fc.nat(), fc.double()),
+      reason: fc.string(),
+    },
+    { requiredKeys: ['status'] },
+  );
+  propTest.prop([fc.array(fc.tuple(fc.dictionary(fc.string(), fc.jsonValue()), side, side, fc.option(fc.record({ reply: fc.anything(), error: fc.anything() }))), { maxLength: 6 })])(
+    'never throws, and counts every operation once per candidate',
+    (rows) => {
+      const c = new Comparator({ baseline: 'a', secondBaseline: 'b' });
+      const outcomes = rows.map(([command, x, y, recorded], i) => ({
+        seq: i,
+        conn: 'c',
+        db: 'd',
+        cmd: Object.keys(command)[0] ?? '',
+        shape: 's',
+        command,
+        ...(recorded ? { recorded } : {}),
+        targets: { a: x, b: y, cand: y },
+      })) as unknown as OperationOutcome[];
+      for (const o of outcomes) c.learn(o);
+      for (const o of outcomes) c.add(o);
+      const r = c.finish();
+      const total = r.verdicts.reduce((n, v) => n + Object.values(v.counts).reduce((m, k) => m + (k ?? 0), 0), 0);
+      expect(total).toBe(rows.length);
+    },
+  );
 });
