@@ -1,6 +1,7 @@
 import type { ContentionResult } from '../bench/result.ts';
 import type { CompareResult, DiffClass, LatencyRow, VerdictLevel } from '../compare/types.ts';
 import { severityRank } from '../compare/types.ts';
+import { NO_APP } from '../compare/compare.ts';
 import { newHistogram, type LatencyHistogram } from '../replay/histogram.ts';
 import type { RunData, RunIssue } from '../replay/run-reader.ts';
 import type { RunTargetInfo } from '../replay/run-files.ts';
@@ -163,7 +164,7 @@ function sectionOf(app: string, compare: CompareResult, data: RunData, errors: r
   for (const v of verdicts) classes[v.candidate] = v.counts;
   const distributions = distributionsOf(app, data);
   const shapes: Record<string, string> = {};
-  for (const h of data.histograms) if (h.app === app) shapes[h.shape] = h.shapeText;
+  for (const h of data.histograms) if (sameApp(h.app, app)) shapes[h.shape] = h.shapeText;
   for (const g of groups) shapes[g.shape] = g.shapeText;
   return { app, verdicts, groups, classes, errors, latency, shapes, distributions };
 }
@@ -172,7 +173,7 @@ function distributionsOf(app: string, data: RunData): ShapeDistribution[] {
   // Histograms are per target × app × cmd × shape: merge commands of one shape (lossless add).
   const byShape = new Map<string, { shapeText: string; cmd: string; targets: Map<string, LatencyHistogram> }>();
   for (const h of data.histograms) {
-    if (h.app !== app && !(app === '(unlabelled)' && h.app === '')) continue;
+    if (!sameApp(h.app, app)) continue;
     let s = byShape.get(h.shape);
     if (!s) byShape.set(h.shape, (s = { shapeText: h.shapeText, cmd: h.cmd, targets: new Map() }));
     let t = s.targets.get(h.target);
@@ -191,4 +192,9 @@ function distributionsOf(app: string, data: RunData): ShapeDistribution[] {
     })
     .sort((a, b) => b.count - a.count || a.shape.localeCompare(b.shape))
     .slice(0, TOP_SHAPES);
+}
+
+/** Histograms name an unlabelled app '' where compare says NO_APP. */
+function sameApp(histApp: string, app: string): boolean {
+  return histApp === app || (histApp === '' && app === NO_APP);
 }

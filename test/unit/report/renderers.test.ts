@@ -125,7 +125,7 @@ describe('HTML', () => {
 describe('JUnit XML', () => {
   it('has one test case per app × candidate × shape, failing where the verdict fails', () => {
     const xml = RENDERERS.junit.render(doc) as string;
-    const suites = [...xml.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)"/g)].map((m) => ({ name: m[1], tests: Number(m[2]), failures: Number(m[3]) }));
+    const suites = [...xml.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)"/g)].map((m) => ({ name: m[1] ?? '', tests: Number(m[2]), failures: Number(m[3]) }));
     expect(suites.map((s) => s.name)).toEqual(['dre on c44 (MongoDB 4.4.29)', 'dre on c50 (MongoDB 5.0.31)', 'monolith on c44 (MongoDB 4.4.29)', 'monolith on c50 (MongoDB 5.0.31)']);
     expect(suites.find((s) => s.name.startsWith('monolith on c50'))!.failures).toBe(2); // companies result-differs + jobs new-error
     expect(suites.find((s) => s.name.startsWith('monolith on c44'))!.failures).toBe(1);
