@@ -108,7 +108,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
 
     stage(5, 'writing the report: md, html, json, junit');
-    const rendered = await renderReport(runDir, options.config, { formats: 'md,html,json,junit', out: dir, droppedAtCapture: dropped, log: (l) => log(`      ${l}`) });
+    // Drops come from the capture's footer, as for any report.
+    const rendered = await renderReport(runDir, options.config, { formats: 'md,html,json,junit', out: dir, log: (l) => log(`      ${l}`) });
     const files: Record<string, string> = { capture: writer.files[0]!, run: runDir };
     for (const [k, v] of Object.entries(rendered.files)) files[k] = v;
     await writeFile(join(dir, 'README.txt'), DEMO_NOTE);

@@ -6,11 +6,12 @@ import { ReportInputError } from '../errors.ts';
 import type { OperationOutcome } from '../replay/outcome.ts';
 import { readRun, readRunOutcomes, type RunIssue } from '../replay/run-reader.ts';
 import { assembleReport, type OutcomeTally } from './assemble.ts';
+import { captureDrops } from './capture-drops.ts';
 import { ErrorTable } from './error-table.ts';
 import type { ReportDocument } from './schema.ts';
 
 export interface BuildOptions {
-  /** Records the capture dropped (the proxy's count), when known. */
+  /** Records the capture dropped, when the caller knows; else read from the captures' footers. */
   readonly droppedAtCapture?: number | null;
   /** A contention benchmark result (contention.json) to include. */
   readonly benchFile?: string;
@@ -44,13 +45,14 @@ export async function buildReport(runDir: string, config: Config, options: Build
     errors.add(o);
   }
   const bench = options.benchFile ? await readBench(options.benchFile) : undefined;
+  const droppedAtCapture = options.droppedAtCapture !== undefined && options.droppedAtCapture !== null ? options.droppedAtCapture : await captureDrops(data.run.inputs);
   return assembleReport({
     data,
     compare: comparator.finish(),
     tally,
     errors: errors.rows(),
     issues,
-    droppedAtCapture: options.droppedAtCapture ?? null,
+    droppedAtCapture,
     bench,
     generatedAt: (options.now ?? (() => new Date()))().toISOString(),
   });
