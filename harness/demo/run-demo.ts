@@ -9,6 +9,7 @@ import { renderReport } from '../report/run-report.ts';
 import type { ReportDocument } from '../report/schema.ts';
 import { openCaptureWriter } from '../store/writer.ts';
 import { startTarget } from '../targets/index.ts';
+import { pickDemoServer } from './pick-server.ts';
 import type { RunningTarget } from '../targets/types.ts';
 import { ARCHIVED_ORDERS_ON_CANDIDATE, CHANGED_DOCUMENT, DEMO_DB, DEMO_SEED, MISSING_INDEX, seed } from '../../scenarios/demo/dataset.ts';
 import { runWorkload, workloadTotal } from '../../scenarios/demo/workload.ts';
@@ -16,7 +17,7 @@ import { runWorkload, workloadTotal } from '../../scenarios/demo/workload.ts';
 export const DEMO_APP = 'shop-monolith';
 
 export interface DemoOptions {
-  /** Target kind for the three local servers (default `ferretdb`). */
+  /** Target kind for the three local servers (default: the first usable of ferretdb, memory-server, container). */
   readonly server?: string;
   /** Parent of `demo-<timestamp>/` (default ./reports). */
   readonly reportsDir?: string;
@@ -43,7 +44,6 @@ export interface DemoResult {
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { log } = options;
-  const kind = options.server ?? 'ferretdb';
   const stamp = (options.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
   const dir = resolve(options.reportsDir ?? 'reports', `demo-${stamp}`);
   await mkdir(dir, { recursive: true });
@@ -52,6 +52,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const t0 = performance.now();
   const stage = (n: number, text: string): void => log(`[${n}/5] ${text} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   try {
+    const kind = options.server ?? (await pickDemoServer(log));
     stage(1, `starting three local ${kind} servers: production, baseline, candidate`);
     const [source, baseline, candidate] = await Promise.all(['production', 'baseline', 'candidate'].map((name) => startTarget(`${name}=${kind}`, { log: () => undefined })));
     servers.push(source!, baseline!, candidate!);
