@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toCanonical } from './ejson-write.ts';
+import { canonicalText, quote } from './ejson-text.ts';
 import { reviveCanonical } from './ejson-read.ts';
 import { OperationRecordSchema, type OperationRecord } from './record.ts';
 
@@ -20,16 +20,45 @@ export type LineDecode =
   | { readonly ok: true; readonly record: OperationRecord }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-/** The record as one canonical-EJSON line, without the newline. */
+/**
+ * The record as one canonical-EJSON line, without the newline: the envelope as plain
+ * JSON (so `seq`, `t`, `dur` stay numbers a person or jq can read), the BSON documents
+ * (command, reply.doc) as canonical EJSON. Built as text in one walk (ejson-text.ts):
+ * the same characters as `JSON.stringify({...record, command: toCanonical(…), …})`,
+ * keys in the record's own order, without the intermediate tree (bench/store).
+ */
 export function encodeRecordLine(record: OperationRecord): string {
-  // The envelope is plain JSON; only the BSON documents (command, reply.doc) are
-  // canonical EJSON, so `seq`, `t`, `dur` stay numbers a person or jq can read.
-  const reply = record.reply;
-  return JSON.stringify({
-    ...record,
-    command: toCanonical(record.command),
-    ...(reply?.mode === 'full' && { reply: { mode: 'full', doc: toCanonical(reply.doc) } }),
-  });
+  let out = '{';
+  const rec = record as unknown as Record<string, unknown>;
+  for (const key in rec) {
+    const v = rec[key];
+    let text: string | undefined;
+    if (key === 'command') text = canonicalText(v);
+    else if (key === 'reply' && record.reply?.mode === 'full') text = `{"mode":"full","doc":${canonicalText(record.reply.doc) ?? 'null'}}`;
+    else text = envelopeText(v);
+    if (text === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += quote(key);
+    out += ':';
+    out += text;
+  }
+  return `${out}}`;
+}
+
+/** Envelope values are plain JSON: numbers, short strings, small objects (wire, error, stats). */
+function envelopeText(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return quote(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'undefined':
+      return undefined;
+    default:
+      return JSON.stringify(v);
+  }
 }
 
 /**

@@ -20,8 +20,11 @@ export interface IngestOptions {
   /** Every issue as it happens (the CLI prints the first few). */
   readonly onIssue?: (issue: IngestIssue) => void;
   /** Opens the capture; the store's `openCaptureWriter` unless a test gives another sink. */
-  readonly openSink?: (path: string, header: CaptureHeaderInput) => Promise<RecordSink & { readonly files?: string[] }>;
+  readonly openSink?: (path: string, header: CaptureHeaderInput) => Promise<IngestSink>;
 }
+
+/** The capture writer as ingest sees it; `drain`/`queuedBytes` give back-pressure when the sink has them. */
+export type IngestSink = RecordSink & { readonly files?: string[]; readonly queuedBytes?: number; drain?(): Promise<void> };
 
 export interface IngestResult extends IngestSummary {
   /** Capture files written (several when the writer rotated). */
@@ -33,6 +36,8 @@ export interface IngestResult extends IngestSummary {
 
 /** Records between yields to the event loop, so the writer's compression keeps up. */
 const YIELD_EVERY = 512;
+/** Queued (serialised, not yet on disk) bytes above which ingest waits for the writer. */
+const DRAIN_ABOVE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Reads one source to the end and writes its operations as a capture. The capture is
@@ -72,7 +77,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   }
 
   const tally = new Tally();
-  let sink: (RecordSink & { readonly files?: string[] }) | undefined;
+  let sink: IngestSink | undefined;
   const open = options.openSink ?? (async (path: string, header: CaptureHeaderInput) => (await import('../../store/writer.ts')).openCaptureWriter(path, header));
   try {
     for await (const rec of records) {
@@ -90,7 +95,10 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       }
       sink.write(rec);
       tally.add(rec);
-      if (tally.records % YIELD_EVERY === 0) await yieldToLoop();
+      // Back-pressure: a log read faster than it compresses would fill the writer's queue and
+      // drop records; ingest is lossless, so it waits for the disk instead (the proxy never does).
+      if (sink.drain !== undefined && (sink.queuedBytes ?? 0) > DRAIN_ABOVE_BYTES) await sink.drain();
+      else if (tally.records % YIELD_EVERY === 0) await yieldToLoop();
     }
   } finally {
     await sink?.close();

@@ -1,0 +1,57 @@
+import { fc, test as propTest } from '@fast-check/vitest';
+import { BSON } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { canonicalText, quote } from '../../../harness/store/ejson-text.ts';
+import { toCanonical } from '../../../harness/store/ejson-write.ts';
+import { encodeRecordLine } from '../../../harness/store/line-codec.ts';
+import { bsonBytes, bsonDocument, operationRecord } from './arbitraries.ts';
+
+/** Strings that stress escaping: quotes, backslashes, controls, lone and paired surrogates, long runs. */
+const nastyString = fc.oneof(
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\ud800', '\udc00', '😀', 'a', 'é', '\u2028'), maxLength: 80 }),
+  fc.string({ minLength: 40, maxLength: 200 }),
+);
+
+describe('one-walk canonical EJSON text', () => {
+  propTest.prop([bsonDocument], { numRuns: 400 })("parses back to the same BSON as the driver's canonical EJSON, type for type", (doc) => {
+    const ours = canonicalText(doc)!;
+    const driver = BSON.EJSON.stringify(doc, { relaxed: false });
+    // Read both with the driver's own reader: equal BSON bytes means equal types and values.
+    // (The driver also reads legacy `$regex`/`$type` forms; query operators of those names are excluded.)
+    fc.pre(!/"\$(regex|options|type)"/.test(ours));
+    expect(bsonBytes(BSON.EJSON.parse(ours, { relaxed: false }))).toBe(bsonBytes(BSON.EJSON.parse(driver, { relaxed: false })));
+    expect(bsonBytes(BSON.EJSON.parse(ours, { relaxed: false }))).toBe(bsonBytes(doc));
+  });
+
+  propTest.prop([bsonDocument], { numRuns: 400 })('is character for character the wrapper-tree serialiser (format unchanged)', (doc) => {
+    expect(canonicalText(doc)).toBe(JSON.stringify(toCanonical(doc)));
+  });
+
+  propTest.prop([fc.anything({ withBigInt: true, withDate: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true })], { numRuns: 300 })(
+    'matches the wrapper-tree serialiser on arbitrary JS values too',
+    (v) => {
+      expect(canonicalText(v)).toBe(JSON.stringify(toCanonical(v)));
+    },
+  );
+
+  propTest.prop([nastyString], { numRuns: 1000 })('quotes strings exactly as JSON.stringify does', (s) => {
+    expect(quote(s)).toBe(JSON.stringify(s));
+  });
+
+  propTest.prop([operationRecord], { numRuns: 300 })('encodes a record line exactly as the envelope + wrapper-tree encoding did', (rec) => {
+    const reply = rec.reply;
+    const before = JSON.stringify({
+      ...rec,
+      command: toCanonical(rec.command),
+      ...(reply?.mode === 'full' && { reply: { mode: 'full', doc: toCanonical(reply.doc) } }),
+    });
+    expect(encodeRecordLine(rec)).toBe(before);
+  });
+
+  it('spells the number edge cases as the spec does', () => {
+    expect(canonicalText({ a: 5, b: 2 ** 31, c: -0, d: NaN, e: new BSON.Double(1), f: [undefined, () => 1] })).toBe(
+      '{"a":{"$numberInt":"5"},"b":{"$numberDouble":"2147483648.0"},"c":{"$numberDouble":"-0.0"},"d":{"$numberDouble":"NaN"},"e":{"$numberDouble":"1.0"},"f":[null,null]}',
+    );
+  });
+});
