@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.ts';
 import type { ReplayProgress } from '../replay/run.ts';
 import { globalConfig } from './common.ts';
 import { collect } from './doctor.ts';
+import { EXIT_STATUS_HELP } from '../report/exit-status.ts';
 
 interface ReplayFlags {
   capture: string[];
@@ -20,6 +21,7 @@ interface ReplayFlags {
   shard?: string;
   opTimeout?: string;
   progress?: boolean;
+  report?: string;
 }
 
 /** Plain progress lines (not a terminal) come this often. */
@@ -43,7 +45,11 @@ export function defineReplay(program: Command): void {
     .option('--shard <I/N>', 'replay only the connections of shard I of N (stable hash)')
     .option('--op-timeout <ms>', 'per-operation timeout in milliseconds')
     .option('--no-progress', 'no progress display on stderr')
-    .addHelpText('after', '\nPrints a JSON summary on stdout. Ctrl-C stops cleanly and leaves a valid partial run (status "interrupted").')
+    .option('--report <formats>', 'also write the report (md,html,json,junit) into RUN_DIR/report')
+    .addHelpText(
+      'after',
+      `\nCompares the outcomes when the replay ends, prints the verdicts on stderr and a JSON summary on stdout.\nCtrl-C stops cleanly and leaves a valid partial run (status "interrupted").\n${EXIT_STATUS_HELP}`,
+    )
     .action(async (opts: ReplayFlags, cmd: Command) => {
       const { config } = await globalConfig(cmd);
       const rc = config.replay;
@@ -92,8 +98,17 @@ export function defineReplay(program: Command): void {
             `${run.scheduleLag ? `; schedule lag p99 ${(run.scheduleLag.p99Us / 1000).toFixed(2)} ms` : ''}\n`,
         );
         for (const n of run.notes) process.stderr.write(`note: ${n}\n`);
-        process.stdout.write(`${JSON.stringify({ run: dir, status: run.status, counts: run.counts, targets: run.targets })}\n`);
-        if (run.status !== 'complete') process.exitCode = 130;
+        // The verdicts and the CI exit bitmask come from the same report document as `mongo-compat report`.
+        const { renderReport, verdictLines, exitLine } = await import('../report/run-report.ts');
+        const { buildReport } = await import('../report/build.ts');
+        const doc = opts.report
+          ? (await renderReport(dir, config, { formats: opts.report, env: process.env })).doc
+          : await buildReport(dir, config);
+        for (const line of verdictLines(doc)) process.stderr.write(`${line}\n`);
+        process.stderr.write(`${exitLine(doc)}\n`);
+        const verdicts = doc.summary.map((s) => ({ app: s.app, candidate: s.candidate, verdict: s.verdict }));
+        process.stdout.write(`${JSON.stringify({ run: dir, status: run.status, counts: run.counts, targets: run.targets, verdicts, exit: doc.exit.status })}\n`);
+        process.exitCode = doc.exit.status;
       } finally {
         view?.stop();
         process.off('SIGINT', onSigint);

@@ -93,6 +93,10 @@ export class Comparator {
       const side = o.targets[candidate];
       if (!side) continue;
       this.candidatesSeen.add(candidate);
+      // Skipped on both sides by design (handshakes, writes without --allow-writes, records
+      // marked not replayable): nothing was compared and nothing went wrong. The run counts
+      // them by reason; they are neither a difference group nor a reason for a verdict.
+      if (base.status === 'skipped' && side.status === 'skipped') continue;
       let pair = classifyPair(o.seq, a, normaliseSide(side, o.cmd, f.ignored), order, pairFilters);
       if (pair.diffs.length > 0) {
         if (recorded === null) recorded = recordedSide(o.recorded, o.cmd, f.ignored);

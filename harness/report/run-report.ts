@@ -31,9 +31,7 @@ export async function renderReport(runDir: string, config: Config, req: RenderRe
   const formats = parseFormats(req.formats ?? config.report.formats.join(','));
   const doc = await buildReport(runDir, config, { droppedAtCapture: req.droppedAtCapture ?? null, ...(req.benchFile ? { benchFile: req.benchFile } : {}), ...(req.now ? { now: req.now } : {}) });
   const files = await writeReport(doc, formats, req.out ?? join(runDir, 'report'));
-  for (const s of doc.summary) {
-    log(`${s.verdict.toUpperCase().padEnd(4)} ${s.app} on ${s.candidate} (${s.version}): ${s.replayed} replayed, ${s.groups} difference group(s), ${s.newErrors} new error(s)${s.reasons[0] ? `; ${s.reasons[0].message}` : ''}`);
-  }
+  for (const line of verdictLines(doc)) log(line);
   let datadog: DatadogOutcome | undefined;
   if (req.datadog || config.report.datadog.enabled) {
     const env = req.env ?? {};
@@ -45,6 +43,18 @@ export async function renderReport(runDir: string, config: Config, req: RenderRe
     });
     log(datadog.warning ? `warning: ${datadog.warning}` : `Datadog: sent ${datadog.series} series and ${datadog.events} event(s)`);
   }
-  log(`exit status ${doc.exit.status}${doc.exit.reasons.length ? ` (${doc.exit.reasons.join('; ')})` : ''}`);
+  log(exitLine(doc));
   return { doc, files, ...(datadog ? { datadog } : {}) };
+}
+
+/** One line per app × candidate verdict, for stderr (report and replay print the same). */
+export function verdictLines(doc: ReportDocument): string[] {
+  return doc.summary.map(
+    (s) =>
+      `${s.verdict.toUpperCase().padEnd(4)} ${s.app} on ${s.candidate} (${s.version}): ${s.replayed} replayed, ${s.groups} difference group(s), ${s.newErrors} new error(s)${s.reasons[0] ? `; ${s.reasons[0].message}` : ''}`,
+  );
+}
+
+export function exitLine(doc: ReportDocument): string {
+  return `exit status ${doc.exit.status}${doc.exit.reasons.length ? ` (${doc.exit.reasons.join('; ')})` : ''}`;
 }

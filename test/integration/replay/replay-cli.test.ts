@@ -42,6 +42,9 @@ describe('mongo-compat replay and merge (CLI)', () => {
     const n2 = JSON.parse(s2.stdout.trim()).counts.outcomes as number;
     expect(n1 + n2).toBe(24);
     expect(n1).toBeGreaterThan(0);
+    // Replay compares when it ends: the same server on both sides passes, exit status 0.
+    expect(JSON.parse(s1.stdout.trim())).toMatchObject({ exit: 0, verdicts: [{ candidate: 'cand', verdict: 'pass' }] });
+    expect(s1.stderr).toMatch(/^PASS .* on cand/m);
     expect(n2).toBeGreaterThan(0);
     const merged = await runCli(['merge', join(work, 's1'), join(work, 's2'), '--out', join(work, 'merged')]);
     expect(merged.code).toBe(0);

@@ -97,6 +97,14 @@ describe('Comparator', () => {
     const r = compareOutcomes([{ ...o, app: undefined }], { baseline: 'base' });
     expect(r.verdicts[0]).toMatchObject({ app: '(unlabelled)', level: 'warn', counts: { unavailable: 1 } });
   });
+
+  it('leaves out operations skipped on both sides by design: no group, no effect on the verdict', () => {
+    const hello = op(1, { hello: 1 }, { base: { status: 'skipped', reason: 'handshake' }, cand: { status: 'skipped', reason: 'handshake' } });
+    const read = op(2, { find: 'c', filter: { a: 1 } }, { base: ok([{ _id: 1 }]), cand: ok([{ _id: 1 }]) });
+    const r = compareOutcomes([hello, read], { baseline: 'base' });
+    expect(r.groups).toEqual([]);
+    expect(r.verdicts).toEqual([expect.objectContaining({ app: 'shop', level: 'pass', counts: { identical: 1 } })]);
+  });
 });
 
 describe('Comparator on garbage outcomes', () => {
@@ -113,7 +121,7 @@ describe('Comparator on garbage outcomes', () => {
     { requiredKeys: ['status'] },
   );
   propTest.prop([fc.array(fc.tuple(fc.dictionary(fc.string(), fc.jsonValue()), side, side, fc.option(fc.record({ reply: fc.anything(), error: fc.anything() }))), { maxLength: 6 })])(
-    'never throws, and counts every operation once per candidate',
+    'never throws, and counts every operation once per candidate unless skipped on both sides',
     (rows) => {
       const c = new Comparator({ baseline: 'a', secondBaseline: 'b' });
       const outcomes = rows.map(([command, x, y, recorded], i) => ({
@@ -130,7 +138,8 @@ describe('Comparator on garbage outcomes', () => {
       for (const o of outcomes) c.add(o);
       const r = c.finish();
       const total = r.verdicts.reduce((n, v) => n + Object.values(v.counts).reduce((m, k) => m + (k ?? 0), 0), 0);
-      expect(total).toBe(rows.length);
+      const bothSkipped = rows.filter(([, x, y]) => x.status === 'skipped' && y.status === 'skipped').length;
+      expect(total).toBe(rows.length - bothSkipped);
     },
   );
 });
