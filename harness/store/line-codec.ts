@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalText, quote } from './ejson-text.ts';
+import { appendCanonical, quote, quoteKey } from './ejson-text.ts';
 import { reviveCanonical } from './ejson-read.ts';
 import { OperationRecordSchema, type OperationRecord } from './record.ts';
 
@@ -28,21 +28,39 @@ export type LineDecode =
  * keys in the record's own order, without the intermediate tree (bench/store).
  */
 export function encodeRecordLine(record: OperationRecord): string {
-  let out = '{';
+  const out: string[] = [];
+  appendRecordLine(record, out);
+  return out.join('');
+}
+
+/** Appends the pieces of the record's line (no newline) to `out`: the writer joins a whole batch at once. */
+export function appendRecordLine(record: OperationRecord, out: string[]): void {
+  out.push('{');
+  let first = true;
   const rec = record as unknown as Record<string, unknown>;
   for (const key in rec) {
     const v = rec[key];
-    let text: string | undefined;
-    if (key === 'command') text = canonicalText(v);
-    else if (key === 'reply' && record.reply?.mode === 'full') text = `{"mode":"full","doc":${canonicalText(record.reply.doc) ?? 'null'}}`;
-    else text = envelopeText(v);
-    if (text === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += quote(key);
-    out += ':';
-    out += text;
+    if (v === undefined) continue;
+    const prefix = first ? quoteKey(key) : `,${quoteKey(key)}`;
+    if (key === 'command') {
+      if (typeof v === 'function' || typeof v === 'symbol') continue;
+      out.push(prefix);
+      appendCanonical(v, out);
+    } else if (key === 'reply' && record.reply?.mode === 'full') {
+      out.push(prefix, '{"mode":"full"');
+      // As JSON.stringify would: a doc that has no JSON form leaves no key behind.
+      const at = out.length;
+      out.push(',"doc":');
+      if (!appendCanonical(record.reply.doc, out)) out.length = at;
+      out.push('}');
+    } else {
+      const text = envelopeText(v);
+      if (text === undefined) continue;
+      out.push(prefix, text);
+    }
+    first = false;
   }
-  return `${out}}`;
+  out.push('}');
 }
 
 /** Envelope values are plain JSON: numbers, short strings, small objects (wire, error, stats). */

