@@ -3,7 +3,7 @@ import type { InvariantReport } from './invariants.ts';
 import type { Knee } from './knee.ts';
 import type { LogFigure } from './server-log.ts';
 import type { MetricFigure } from './server-metrics.ts';
-import type { WorkloadName } from './workloads/types.ts';
+import type { ContentionSettings } from './settings.ts';
 
 /** The JSON a contention run writes: every step and every figure. Renderers read only this. */
 export interface BenchTargetInfo {
@@ -48,18 +48,7 @@ export interface ContentionResult {
   readonly version: 1;
   readonly startedAt: string;
   readonly finishedAt: string;
-  readonly settings: {
-    readonly workload: WorkloadName;
-    readonly workers: readonly number[];
-    readonly clients: number;
-    readonly durationMs: number;
-    readonly warmupMs: number;
-    readonly indexes: boolean;
-    readonly seed: number;
-    readonly jobs: number;
-    readonly keys: number;
-    readonly broken: boolean;
-  };
+  readonly settings: Readonly<ContentionSettings>;
   readonly targets: readonly BenchTargetInfo[];
   readonly steps: readonly StepResult[];
   readonly summary: readonly TargetSummary[];

@@ -20,7 +20,8 @@ export interface ProxySettings {
   readonly statusIntervalMs: number;
 }
 
-type Flags = {
+/** The `proxy` command's flags as commander parses them. */
+export type ProxyFlags = {
   listen?: string;
   upstream?: string;
   out?: string;
@@ -37,7 +38,7 @@ type Flags = {
 };
 
 /** Flags over the config file's `proxy:` section; every problem is one UsageError line. */
-export function resolveProxySettings(flags: Flags, config: Config['proxy'], env: NodeJS.ProcessEnv): ProxySettings {
+export function resolveProxySettings(flags: ProxyFlags, config: Config['proxy'], env: NodeJS.ProcessEnv): ProxySettings {
   const listen = flags.listen ?? config.listen;
   const m = /^(.+):(\d{1,5})$/.exec(listen);
   if (!m || Number(m[2]) > 65535) throw new UsageError(`--listen ${listen}: expected HOST:PORT`);

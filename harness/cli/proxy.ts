@@ -1,21 +1,7 @@
 import type { Command } from 'commander';
 import { globalConfig } from './common.ts';
+import type { ProxyFlags } from './proxy-run.ts';
 
-interface ProxyFlags {
-  listen?: string;
-  upstream?: string;
-  out?: string;
-  app?: string;
-  reply?: string;
-  redactPath: string[];
-  maskStrings?: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  upstreamCa?: string;
-  maxQueueMb?: string;
-  rotateMb?: string;
-  statusInterval?: string;
-}
 
 export function defineProxy(program: Command): void {
   program
