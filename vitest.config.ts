@@ -9,6 +9,8 @@ export default defineConfig({
     // Integration files start their own servers; two cores, so keep workers few.
     maxWorkers: 2,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // In CI the JSON results also go to a file, from which .ci/run prints one plain
+    // 'N passed, N failed' line that any log reader understands.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-output/vitest-results.json' }]] : ['default'],
   },
 });
