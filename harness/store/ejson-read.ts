@@ -56,7 +56,8 @@ function unwrap(key: string, doc: Record<string, unknown>): unknown {
       return parseLong(v);
     case '$oid':
       if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
-      if (!/^[0-9a-fA-F]{24}$/.test(v)) throw new SyntaxError(`bad $oid ${JSON.stringify(v)}`);
+      // The constructor checks the 24 hex digits itself and throws otherwise (bson 6 ObjectId).
+      if (v.length !== 24) throw new SyntaxError(`bad $oid ${JSON.stringify(v)}`);
       return new BSON.ObjectId(v);
     case '$date':
       if (!onlyKey(doc, 1)) return NOT_A_WRAPPER;
@@ -103,12 +104,21 @@ function reviveDate(v: unknown): Date {
   // Canonical: {"$date":{"$numberLong":"…"}}. Relaxed (ISO string or plain number) is
   // accepted on read because other tools write it for dates within 1970–9999.
   let ms: number;
-  if (isObject(v) && typeof v.$numberLong === 'string') ms = parseLong(v.$numberLong).toNumber();
+  if (isObject(v) && typeof v.$numberLong === 'string') ms = dateMillis(v.$numberLong);
   else if (typeof v === 'string') ms = Date.parse(v);
   else if (typeof v === 'number') ms = v;
   else throw new SyntaxError('bad $date');
   if (!Number.isFinite(ms)) throw new SyntaxError('bad $date');
   return new Date(ms);
+}
+
+/** Milliseconds of a canonical date; no Long in between for the usual 13-digit values. */
+function dateMillis(s: string): number {
+  if (s.length <= 15) {
+    const n = Number(s);
+    if (Number.isInteger(n) && String(n) === s) return n;
+  }
+  return parseLong(s).toNumber();
 }
 
 function onlyKey(doc: Record<string, unknown>, n: number): boolean {
