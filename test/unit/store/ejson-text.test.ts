@@ -31,6 +31,9 @@ describe('one-walk canonical EJSON text', () => {
   propTest.prop([fc.anything({ withBigInt: true, withDate: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true })], { numRuns: 300 })(
     'matches the wrapper-tree serialiser on arbitrary JS values too',
     (v) => {
+      // A field named `__proto__`: the wrapper tree assigns it and so loses it (it sets the
+      // prototype); the one-walk text keeps it as the field it is. Only there may they differ.
+      fc.pre(!canonicalText(v)?.includes('"__proto__"'));
       expect(canonicalText(v)).toBe(JSON.stringify(toCanonical(v)));
     },
   );
@@ -47,6 +50,11 @@ describe('one-walk canonical EJSON text', () => {
       ...(reply?.mode === 'full' && { reply: { mode: 'full', doc: toCanonical(reply.doc) } }),
     });
     expect(encodeRecordLine(rec)).toBe(before);
+  });
+
+  it('keeps a field named __proto__ as a field', () => {
+    const doc = JSON.parse('{"__proto__":{"a":1},"b":2}') as Record<string, unknown>;
+    expect(canonicalText(doc)).toBe('{"__proto__":{"a":{"$numberInt":"1"}},"b":{"$numberInt":"2"}}');
   });
 
   it('spells the number edge cases as the spec does', () => {
