@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { BSON } from 'mongodb';
 
 /**
@@ -22,23 +22,49 @@ export function stripVolatile(reply: BSON.Document): BSON.Document {
   return out;
 }
 
-/** A running digest over a reply and the documents of its cursor, fed as they arrive. */
+/**
+ * A digest over a reply and the documents of its cursor, fed as they arrive. The
+ * serialised pieces are kept and hashed once, with the one-shot `crypto.hash`, when the
+ * hex is asked for: a `Hash` object per outcome cost ~3 µs per operation (profiled,
+ * replay bench), about as much as serialising the reply. The digest is the same
+ * SHA-256 as before over the same bytes in the same order.
+ */
 export class OutcomeDigest {
-  private readonly hash: Hash = createHash('sha256');
+  private parts: Uint8Array[] = [];
+  private bytes = 0;
+  /** Past PARTS_MAX_BYTES (a long cursor) the pieces go into a streaming hash, so memory stays flat. */
+  private stream?: Hash;
 
   reply(reply: BSON.Document): void {
-    this.hash.update(BSON.serialize(stripVolatile(reply)));
+    this.add(BSON.serialize(stripVolatile(reply)));
   }
 
   docs(docs: readonly BSON.Document[]): void {
-    for (const d of docs) this.hash.update(BSON.serialize(d));
+    for (const d of docs) this.add(BSON.serialize(d));
   }
 
   error(error: { code?: number; codeName?: string }): void {
-    this.hash.update(`error:${error.code ?? ''}:${error.codeName ?? ''}`);
+    this.add(Buffer.from(`error:${error.code ?? ''}:${error.codeName ?? ''}`));
   }
 
   hex(): string {
-    return this.hash.digest('hex');
+    if (this.stream) {
+      for (const p of this.parts) this.stream.update(p);
+      return this.stream.digest('hex');
+    }
+    return hash('sha256', this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts), 'hex');
+  }
+
+  private add(part: Uint8Array): void {
+    this.parts.push(part);
+    this.bytes += part.byteLength;
+    if (this.bytes > PARTS_MAX_BYTES) {
+      this.stream ??= createHash('sha256');
+      for (const p of this.parts) this.stream.update(p);
+      this.parts = [];
+      this.bytes = 0;
+    }
   }
 }
+
+const PARTS_MAX_BYTES = 256 * 1024;

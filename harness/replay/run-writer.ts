@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { BSON } from 'mongodb';
 import type { HistogramEntry } from './engine.ts';
+import { canonicalText } from '../store/ejson-text.ts';
 import { encodeHistogram } from './histogram.ts';
 import type { OperationOutcome } from './outcome.ts';
 import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_JSON, type HistogramLine, type RunJson } from './run-files.ts';
@@ -16,6 +17,10 @@ import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_JSON, type HistogramLine, type RunJ
  * is complete or explicitly marked interrupted.
  */
 export class RunWriter {
+  /** Outcome lines not yet handed to the stream: one write per batch, not per operation. */
+  private batch: string[] = [];
+  private batchChars = 0;
+
   private constructor(
     readonly dir: string,
     private readonly out: WriteStream,
@@ -28,18 +33,38 @@ export class RunWriter {
     return new RunWriter(dir, out);
   }
 
-  /** Awaits only when the file stream is behind (backpressure), so the hot path stays synchronous. */
+  /**
+   * Awaits only when the file stream is behind (backpressure), so the hot path stays synchronous.
+   * Lines are canonical EJSON written in one walk (store/ejson-text.ts, the capture store's
+   * writer, property-tested to give the driver's characters) instead of `EJSON.stringify`,
+   * which builds a wrapper tree first; they go to the stream in batches of BATCH_CHARS,
+   * since a stream write per operation put a small fs write behind nearly every op.
+   */
   writeOutcome(outcome: OperationOutcome): void | Promise<void> {
-    const line = `${BSON.EJSON.stringify(outcome, { relaxed: false })}\n`;
-    if (!this.out.write(line)) return once(this.out, 'drain').then(() => undefined);
+    const line = `${canonicalText(outcome) ?? BSON.EJSON.stringify(outcome, { relaxed: false })}\n`;
+    this.batch.push(line);
+    this.batchChars += line.length;
+    if (this.batchChars >= BATCH_CHARS) return this.flush();
+  }
+
+  private flush(): void | Promise<void> {
+    if (this.batch.length === 0) return;
+    const text = this.batch.join('');
+    this.batch = [];
+    this.batchChars = 0;
+    if (!this.out.write(text)) return once(this.out, 'drain').then(() => undefined);
   }
 
   async finish(histograms: Iterable<HistogramEntry>, run: RunJson): Promise<void> {
+    await this.flush();
     await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     await writeHistograms(this.dir, histograms);
     await writeRunJson(this.dir, run);
   }
 }
+
+/** Outcome text buffered before one stream write (~64 KiB: a few hundred digest-only lines). */
+const BATCH_CHARS = 64 * 1024;
 
 export async function writeHistograms(dir: string, histograms: Iterable<HistogramEntry | HistogramLine>): Promise<void> {
   const lines: string[] = [];

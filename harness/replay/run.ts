@@ -121,9 +121,13 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     let total = 0;
     const namespaces = new Map<string, Set<string>>();
     let nsCount = 0;
+    // Recorded connections, counted up to the pool size: how many pooled connections to open before the measured pass.
+    const poolSize = Math.max(100, concurrency * 2);
+    const conns = new Set<string>();
     for await (const rec of records()) {
       if (!inShard(rec.conn, shard)) continue;
       total++;
+      if (conns.size < poolSize) conns.add(rec.conn);
       if (rec.coll && nsCount < MAX_PREFLIGHT_NAMESPACES && classify(rec.cmd, rec.command) !== 'handshake') {
         const db = mapDb.get(rec.db) ?? rec.db;
         let set = namespaces.get(db);
@@ -144,6 +148,9 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
       notes.push(msg);
       log(`warning: ${msg}`);
     } else if (pre.method !== 'none') log(`pre-flight: ${pre.namespaces} collection(s) alike (${pre.method})`);
+
+    // Fast timing keeps at most `concurrency` operations in flight; recorded timing one per recorded connection.
+    await Promise.all(live.map((t) => t.warm(Math.min(poolSize, timing === 'fast' ? concurrency : conns.size))));
 
     const base: Omit<EngineOptions, 'measure'> = { timing, speed, concurrency, allowWrites: req.allowWrites ?? false, mapDb, shard, signal: req.signal };
     const started = performance.now();
