@@ -2,7 +2,7 @@ import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { canonicalText, quote } from '../../../harness/store/ejson-text.ts';
-import { toCanonical } from '../../../harness/store/ejson-write.ts';
+import { toCanonical } from '../../helpers/ejson-tree.ts';
 import { encodeRecordLine } from '../../../harness/store/line-codec.ts';
 import { bsonBytes, bsonDocument, operationRecord } from './arbitraries.ts';
 

@@ -2,7 +2,7 @@ import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { reviveCanonical } from '../../../harness/store/ejson-read.ts';
-import { stringifyCanonical } from '../../../harness/store/ejson-write.ts';
+import { stringifyCanonical } from '../../helpers/ejson-tree.ts';
 import { bsonBytes, bsonDocument } from './arbitraries.ts';
 
 describe('canonical EJSON codec', () => {

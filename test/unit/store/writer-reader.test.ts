@@ -200,6 +200,8 @@ describe('a capture cut short at any byte', () => {
       expect(issues.every((i) => i.code === 'MC_CAPTURE_TRUNCATED')).toBe(true);
       if (members.some(([end]) => end === cutAt)) expect(issues).toEqual([]);
     },
+    // A hundred write-and-read rounds: far under a second alone, but slow on a loaded machine.
+    120_000,
   );
 
   it('loses nothing when the cut falls exactly between members', async () => {
