@@ -7,7 +7,7 @@ import { BSON } from 'mongodb';
  * case: field names, ids, enum-like values); JSON.stringify is the fallback for the
  * rest, so escaping stays exactly JSON's (pino's `asString` habit).
  *
- * The text is the same as `JSON.stringify(toCanonical(value))` (ejson-write.ts),
+ * The text is the same as `JSON.stringify(toCanonical(value))` (the reference serialiser in test/helpers/ejson-tree.ts),
  * character for character: property tests in test/unit/store/ejson-text.test.ts.
  * Rare types (Code, Symbol, DBPointer, DBRef, …) go through the driver library.
  */
