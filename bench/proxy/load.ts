@@ -10,7 +10,7 @@ import { buildOpMsg, MessageFramer } from '../../harness/wire/index.ts';
  */
 const FIND = Buffer.from(BSON.serialize({ find: 'items', filter: { sku: 'abc-123' }, limit: 1, $db: 'bench' }));
 const INSERT = Buffer.from(BSON.serialize({ insert: 'items', documents: [{ sku: 'abc-123', qty: 7, tags: ['a', 'b'] }], ordered: true, $db: 'bench' }));
-const REQUESTS = [FIND, INSERT].map((body) => Buffer.concat(buildOpMsg({ requestId: 0, sections: [{ kind: 0, body }] })));
+export const REQUESTS = [FIND, INSERT].map((body) => Buffer.concat(buildOpMsg({ requestId: 0, sections: [{ kind: 0, body }] })));
 
 export interface LoadResult {
   ops: number;

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { runLoad } from './load.ts';
+import { runPaced } from './paced.ts';
 import { startStandInServer } from './stand-in-server.ts';
 
 /*
@@ -9,9 +10,17 @@ import { startStandInServer } from './stand-in-server.ts';
  */
 const server = await startStandInServer();
 parentPort!.postMessage({ type: 'ready', port: server.port });
-parentPort!.on('message', (msg: { type: 'load'; port: number; connections: number; durationMs: number; warmupMs: number } | { type: 'stop' }) => {
+type Msg =
+  | { type: 'load'; port: number; connections: number; durationMs: number; warmupMs: number }
+  | { type: 'paced'; port: number; connections: number; ratePerSec: number; durationMs: number; warmupMs: number }
+  | { type: 'stop' };
+parentPort!.on('message', (msg: Msg) => {
   if (msg.type === 'stop') {
     void server.stop().then(() => process.exit(0));
+    return;
+  }
+  if (msg.type === 'paced') {
+    void runPaced(msg.port, msg.connections, msg.ratePerSec, msg.durationMs, msg.warmupMs).then((result) => parentPort!.postMessage({ type: 'result', result }));
     return;
   }
   void runLoad(msg.port, msg.connections, msg.durationMs, msg.warmupMs).then((result) => parentPort!.postMessage({ type: 'result', result }));
