@@ -55,6 +55,9 @@ const SPEC_FIELDS = new Set(['sort', 'projection', 'fields', 'hint', 'key', '$so
 /** Batches of writes: one shape however many documents or statements a batch holds. */
 const BATCH_FIELDS = new Set(['documents', 'updates', 'deletes', 'ops']);
 
+/** Flags that change what a command or a write statement does: kept, not typed. */
+const OPTION_FLAGS = new Set(['new', 'remove', 'upsert', 'multi']);
+
 /** getMore/killCursors ids, and the collection value of commands like {find: 'users'}, are literals we keep or drop explicitly. */
 export interface Shape {
   /** Stable 12-hex-digit id: equal shapes, equal ids, across runs and machines. */
@@ -79,16 +82,32 @@ export function shapeOf(command: BSON.Document): Shape {
       out[key] = value; // getMore names its collection here
       continue;
     }
-    out[key] = abstract(value, SPEC_FIELDS.has(key), BATCH_FIELDS.has(key));
+    if (OPTION_FLAGS.has(key) && typeof value === 'boolean') {
+      out[key] = value; // findAndModify new/remove/upsert change what the command does
+      continue;
+    }
+    out[key] = abstract(value, { spec: SPEC_FIELDS.has(key), expr: key === 'pipeline' }, BATCH_FIELDS.has(key));
   }
   const text = JSON.stringify(out);
   const id = createHash('sha256').update(text).digest('hex').slice(0, 12);
   return { id, text };
 }
 
-function abstract(value: unknown, spec: boolean, collapse = false): unknown {
+/**
+ * How a value is read: `spec` (sort/projection/key: numbers are part of the shape),
+ * `expr` (aggregation expressions: `'$field'` and `'$$var'` are references, not
+ * literals), `statement` (an element of a write batch: its option flags are kept).
+ */
+interface Context {
+  readonly spec: boolean;
+  readonly expr: boolean;
+  readonly statement?: boolean;
+}
+
+function abstract(value: unknown, ctx: Context, collapse = false): unknown {
   if (Array.isArray(value)) {
-    const items = value.map((v) => abstract(v, spec));
+    const inner: Context = collapse ? { ...ctx, statement: true } : { spec: ctx.spec, expr: ctx.expr };
+    const items = value.map((v) => abstract(v, inner));
     // Collapse literal lists to the distinct shapes of their items, in first-seen order.
     const seen = new Map<string, unknown>();
     for (const item of items) {
@@ -99,11 +118,15 @@ function abstract(value: unknown, spec: boolean, collapse = false): unknown {
   }
   if (isPlainDocument(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = abstract(v, spec || SPEC_FIELDS.has(k));
+    for (const [k, v] of Object.entries(value)) {
+      if (ctx.statement && OPTION_FLAGS.has(k) && typeof v === 'boolean') out[k] = v;
+      else out[k] = abstract(v, { spec: ctx.spec || SPEC_FIELDS.has(k), expr: ctx.expr || k === '$expr' });
+    }
     return out;
   }
-  if (spec && (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')) return value;
-  if (spec && isBsonNumber(value)) return Number(String(value.valueOf()));
+  if (ctx.expr && typeof value === 'string' && value.startsWith('$')) return value;
+  if (ctx.spec && (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')) return value;
+  if (ctx.spec && isBsonNumber(value)) return Number(String(value.valueOf()));
   return typeName(value);
 }
 

@@ -42,6 +42,20 @@ describe('shapeOf', () => {
     expect(or2.id).not.toBe(or1.id);
   });
 
+  it('keeps field paths of aggregation expressions and the option flags of writes', () => {
+    const sumAmount = shapeOf({ aggregate: 'o', pipeline: [{ $group: { _id: '$company', total: { $sum: '$amount' } } }] });
+    const sumQty = shapeOf({ aggregate: 'o', pipeline: [{ $group: { _id: '$company', total: { $sum: '$qty' } } }] });
+    expect(sumAmount.id).not.toBe(sumQty.id);
+    expect(JSON.parse(sumAmount.text).pipeline[0].$group.total.$sum).toBe('$amount');
+    // In a find filter a '$'-string is a literal like any other.
+    expect(shapeOf({ find: 'u', filter: { a: '$x' } }).id).toBe(shapeOf({ find: 'u', filter: { a: 'y' } }).id);
+    const claim = (upsert: boolean) => ({ findAndModify: 'jobs', query: { s: 'p' }, update: { $set: { s: 'r' } }, new: true, upsert });
+    expect(shapeOf(claim(true)).id).not.toBe(shapeOf(claim(false)).id);
+    const upd = (upsert: boolean) => ({ update: 'c', updates: [{ q: { a: 1 }, u: { $set: { b: 2 } }, upsert, multi: false }] });
+    expect(shapeOf(upd(true)).id).not.toBe(shapeOf(upd(false)).id);
+    expect(JSON.parse(shapeOf(upd(true)).text).updates[0]).toEqual({ q: { a: 'int' }, u: { $set: { b: 'int' } }, upsert: true, multi: false });
+  });
+
   it('tells apart collections, operators and value types', () => {
     const base = shapeOf({ find: 'u', filter: { a: 1 } });
     expect(shapeOf({ find: 'v', filter: { a: 1 } }).id).not.toBe(base.id);
