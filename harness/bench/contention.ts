@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { MongoClient } from 'mongodb';
 import { findKnee } from './knee.ts';
+import type { ContentionSettings } from './settings.ts';
 import type { BenchTargetInfo, ContentionResult, StepResult, TargetSummary } from './result.ts';
 import { runStep } from './step.ts';
-import { WORKLOADS, type WorkloadName } from './workloads/index.ts';
+import { WORKLOADS } from './workloads/index.ts';
 
 /**
  * The contention sweep. For each worker count, every target runs one step in turn
@@ -19,17 +20,10 @@ export interface ContentionTarget extends BenchTargetInfo {
   readonly uri: string;
 }
 
-export interface ContentionOptions {
+/** The sweep's settings (settings.ts resolves them from flags and config) and its targets. */
+export interface ContentionOptions extends Omit<ContentionSettings, 'workers' | 'broken'> {
   readonly targets: readonly ContentionTarget[];
-  readonly workload: WorkloadName;
   readonly workers: readonly number[];
-  readonly clients: number;
-  readonly durationMs: number;
-  readonly warmupMs: number;
-  readonly indexes: boolean;
-  readonly seed: number;
-  readonly jobs: number;
-  readonly keys: number;
   readonly broken?: boolean;
   /** Database the steps use on every target; a fresh random name by default, dropped at the end. */
   readonly dbName?: string;
