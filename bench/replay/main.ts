@@ -99,7 +99,7 @@ async function replayOnce(
  * explicit session as a replayed connection does, with the same reply options.
  */
 async function bareDriver(uri: string, ops: number, concurrency: number): Promise<Measured> {
-  const target = new LiveTarget({ name: 'bare', role: 'baseline', uri, displayUri: uri }, REPLAY_DEFAULTS.opTimeoutMs, Math.max(100, concurrency * 2));
+  const target = new LiveTarget({ name: 'bare', role: 'baseline', uri, displayUri: uri }, REPLAY_DEFAULTS.opTimeoutMs, Math.max(100, concurrency * 2), 'driver');
   await target.connect();
   await target.warm(concurrency);
   const db = target.client.db('bench');

@@ -20,6 +20,7 @@ interface ReplayFlags {
   mapDb: string[];
   shard?: string;
   opTimeout?: string;
+  transport?: string;
   progress?: boolean;
   report?: string;
 }
@@ -44,6 +45,7 @@ export function defineReplay(program: Command): void {
     .option('--map-db <FROM=TO>', 'replay database FROM on database TO (repeatable)', collect, [])
     .option('--shard <I/N>', 'replay only the connections of shard I of N (stable hash)')
     .option('--op-timeout <ms>', 'per-operation timeout in milliseconds')
+    .option('--transport <kind>', 'auto (default), wire (own OP_MSG connections) or driver (the mongodb driver)')
     .option('--no-progress', 'no progress display on stderr')
     .option('--report <formats>', 'also write the report (md,html,json,junit) into RUN_DIR/report')
     .addHelpText(
@@ -55,6 +57,8 @@ export function defineReplay(program: Command): void {
       const rc = config.replay;
       const timing = opts.timing ?? rc.timing;
       if (timing !== 'fast' && timing !== 'recorded') throw new UsageError(`--timing ${timing}: expected fast or recorded`);
+      const transport = opts.transport ?? rc.transport;
+      if (transport !== 'auto' && transport !== 'wire' && transport !== 'driver') throw new UsageError(`--transport ${transport}: expected auto, wire or driver`);
       const baselines = resolveTargets(opts.baseline.length ? opts.baseline : rc.baseline, config);
       const candidates = resolveTargets(opts.candidate.length ? opts.candidate : rc.candidate, config);
       const mapDb = [...Object.entries(rc.mapDb).map(([a, b]) => `${a}=${b}`), ...opts.mapDb];
@@ -77,6 +81,7 @@ export function defineReplay(program: Command): void {
           speed: number('--speed', opts.speed, rc.speed),
           concurrency: number('--concurrency', opts.concurrency, rc.concurrency),
           opTimeoutMs: number('--op-timeout', opts.opTimeout, rc.opTimeoutMs),
+          transport,
           warmupPass: opts.warmupPass ?? rc.warmupPass,
           allowWrites: opts.allowWrites ?? rc.allowWrites,
           strictPreflight: opts.strictPreflight ?? rc.strictPreflight,

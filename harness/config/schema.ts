@@ -125,6 +125,8 @@ export const ReplayConfigSchema = z
     /** Fast timing: connections replayed at once. */
     concurrency: z.number().int().min(1).max(10_000).default(16),
     opTimeoutMs: z.number().int().positive().default(30_000),
+    /** auto: the replayer's own OP_MSG transport where the target allows it, else the driver. */
+    transport: z.enum(['auto', 'wire', 'driver']).default('auto'),
     warmupPass: z.boolean().default(false),
     allowWrites: z.boolean().default(false),
     strictPreflight: z.boolean().default(false),

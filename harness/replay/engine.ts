@@ -263,7 +263,7 @@ export class ReplayEngine {
       const msg = build(t);
       results.set(
         t.name,
-        msg ? await t.send(msg.db, msg.command, { session: t.session(msg.sessionKey ?? `conn:${rec.conn}`), readPreference: msg.readPreference, retry }) : null,
+        msg ? await t.send(msg.db, msg.command, { sessionKey: msg.sessionKey ?? `conn:${rec.conn}`, readPreference: msg.readPreference, retry }) : null,
       );
       return results;
     }
@@ -275,7 +275,7 @@ export class ReplayEngine {
           return;
         }
         const res = await t.send(msg.db, msg.command, {
-          session: t.session(msg.sessionKey ?? `conn:${rec.conn}`),
+          sessionKey: msg.sessionKey ?? `conn:${rec.conn}`,
           readPreference: msg.readPreference,
           retry,
         });
@@ -497,7 +497,7 @@ export class ReplayEngine {
       this.targets.map(async (t) => {
         const side = pending.sides.get(t.name)!;
         for (let i = 0; drain && side.live && i < MAX_DRAIN_BATCHES; i++) {
-          const res = await t.send(side.db, { getMore: side.live, collection: side.coll }, { session: t.session(side.sessionKey), retry: true });
+          const res = await t.send(side.db, { getMore: side.live, collection: side.coll }, { sessionKey: side.sessionKey, retry: true });
           // Drain round trips belong to the logical result's latency, not to a recorded getMore's histogram.
           if (res.kind === 'unavailable') {
             side.status = 'unavailable';
@@ -516,7 +516,7 @@ export class ReplayEngine {
           }
         }
         if (side.live) {
-          await t.send(side.db, { killCursors: side.coll, cursors: [side.live] }, { session: t.session(side.sessionKey), retry: false });
+          await t.send(side.db, { killCursors: side.coll, cursors: [side.live] }, { sessionKey: side.sessionKey, retry: false });
           side.live = null;
         }
       }),

@@ -29,6 +29,9 @@ export interface RunTargetInfo {
   readonly serverVersion?: string;
   readonly product?: string;
   readonly replicaSet?: string;
+  /** How commands reached it: the replayer's own OP_MSG pool, or the driver (and why). */
+  readonly transport?: 'wire' | 'driver';
+  readonly transportNote?: string;
   /** Set when the target went down during the run. */
   readonly down?: string;
 }

@@ -12,7 +12,7 @@ import { RUN_FORMAT, RUN_FORMAT_VERSION, type PreflightResult, type RunJson } fr
 import { RunWriter } from './run-writer.ts';
 import { sourceMatch } from './safety.ts';
 import { parseShard, inShard, type ShardSpec } from './shard.ts';
-import { LiveTarget } from './target.ts';
+import { LiveTarget, type Transport } from './target.ts';
 
 /**
  * A whole replay: targets up, safety and pre-flight checks, the optional warm-up
@@ -34,6 +34,8 @@ export interface ReplayRequest {
   readonly mapDb?: readonly string[];
   readonly shard?: string;
   readonly opTimeoutMs?: number;
+  /** auto (default): the wire transport where the target allows it (target.ts). */
+  readonly transport?: Transport;
   readonly signal?: AbortSignal;
   /** Human lines (stderr in the CLI). */
   readonly log?: (line: string) => void;
@@ -92,10 +94,11 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
         { name: t.name, role, uri: t.uri, displayUri: t.displayUri, serverVersion: t.serverVersion, product: t.product },
         opTimeoutMs,
         Math.max(100, concurrency * 2),
+        req.transport ?? 'auto',
       );
       live.push(lt);
       await lt.connect();
-      log(`target ${t.name} (${role}): ${t.product} at ${t.displayUri}${lt.replicaSet ? ` replica set ${lt.setName}` : ''}`);
+      log(`target ${t.name} (${role}): ${t.product} at ${t.displayUri}${lt.replicaSet ? ` replica set ${lt.setName}` : ''}, ${lt.transportNote ?? `${lt.transport} transport`}`);
     }
     if (req.allowWrites) {
       for (const t of live) {
@@ -203,6 +206,8 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
         serverVersion: t.info.serverVersion,
         product: t.info.product,
         ...(t.setName ? { replicaSet: t.setName } : {}),
+        transport: t.transport,
+        ...(t.transportNote ? { transportNote: t.transportNote } : {}),
         ...(t.down ? { down: t.down } : {}),
       })),
       options: {
@@ -214,6 +219,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
         strictPreflight: req.strictPreflight ?? false,
         mapDb: Object.fromEntries(mapDb),
         opTimeoutMs,
+        transport: req.transport ?? 'auto',
       },
       ...(shard ? { shard } : {}),
       counts: { ...result.counts, skipped: { ...result.counts.skipped, ...(issues.length ? { 'unreadable-record': issues.length } : {}) } },

@@ -1,5 +1,8 @@
 import { MongoClient, type BSON, type ClientSession, type Db, type ReadPreferenceLike } from 'mongodb';
+import ConnectionString from 'mongodb-connection-string-url';
+import { UsageError } from '../errors.ts';
 import type { OutcomeError } from './outcome.ts';
+import { WireNetworkError, WirePool, WireTimeoutError } from './wire-pool.ts';
 
 /**
  * One live target during a replay: its client, a live session per recorded session,
@@ -10,7 +13,17 @@ import type { OutcomeError } from './outcome.ts';
  * it is `unavailable` at once, so a dead target costs seconds, not a timeout per op.
  * A stuck operation ends at `opTimeoutMs` (the socket timeout just above it closes
  * the connection, so the pool does not fill with hung sockets).
+ *
+ * Transport: commands go out through the replayer's own OP_MSG pool (wire-pool.ts) when
+ * the target allows it (one host or a replica set's primary, no credentials, TLS or
+ * compression in its URI), else through the `mongodb` driver; `--transport` forces
+ * either. Operations that carry a read preference for a replica set always take the
+ * driver, which routes them. Both paths use the same live session id per recorded
+ * session, so a session that crosses them is still one session on the server.
  */
+export const TRANSPORTS = Object.freeze(['auto', 'wire', 'driver'] as const);
+export type Transport = (typeof TRANSPORTS)[number];
+
 export const RETRY_DELAYS_MS = Object.freeze([100, 300, 900]);
 /** Each retry waits at most this long for a server: a dead target is declared down in ~5 s. */
 const SELECTION_TIMEOUT_MS = 1_000;
@@ -32,12 +45,20 @@ export interface LiveTargetInfo {
   readonly product?: string;
 }
 
+/** Options of `db.command` on the driver path: replies keep their BSON number types. */
+const DRIVER_REPLY = Object.freeze({ promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const);
+
 export class LiveTarget {
   readonly client: MongoClient;
   replicaSet = false;
   setName?: string;
   hosts: string[] = [];
   down?: string;
+  /** The transport in use once connected, and why the driver when `auto` could not use the wire. */
+  transport: 'wire' | 'driver' = 'driver';
+  transportNote?: string;
+  private wire?: WirePool;
+  private readonly lsids = new Map<string, BSON.Document>();
   private readonly sessions = new Map<string, ClientSession>();
   /** client.db() builds options on every call (~2 % of a replay's CPU, profiled): keep one per name. */
   private readonly dbs = new Map<string, Db>();
@@ -45,7 +66,8 @@ export class LiveTarget {
   constructor(
     readonly info: LiveTargetInfo,
     private readonly opTimeoutMs: number,
-    maxPoolSize: number,
+    private readonly maxPoolSize: number,
+    private readonly requested: Transport = 'auto',
   ) {
     this.client = new MongoClient(info.uri, {
       serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS,
@@ -71,7 +93,17 @@ export class LiveTarget {
     this.setName = typeof hello.setName === 'string' ? hello.setName : undefined;
     this.replicaSet = this.setName !== undefined;
     this.hosts = [...((hello.hosts as string[] | undefined) ?? []), ...(typeof hello.me === 'string' ? [hello.me] : [])];
+    if (this.requested === 'driver') return;
+    const why = wireRoute(this.info.uri, hello);
+    if (typeof why === 'string') {
+      if (this.requested === 'wire') throw new UsageError(`--transport wire: target ${this.name} ${why}; use --transport driver or auto`);
+      this.transportNote = `driver: ${why}`;
+      return;
+    }
+    this.wire = new WirePool({ ...why, maxPoolSize: this.maxPoolSize, connectTimeoutMs: 2_000, opTimeoutMs: this.opTimeoutMs, appName: 'mongo-compat-replay' });
+    this.transport = 'wire';
   }
+
 
   /**
    * Opens up to `n` pooled connections before the measured pass. The driver opens
@@ -80,7 +112,9 @@ export class LiveTarget {
    * 2,000 ops/s recorded replay hundreds of ms behind schedule (p99 lag 300–900 ms).
    */
   async warm(n: number): Promise<void> {
+    if (this.wire) await this.wire.warm(n);
     const admin = this.db('admin');
+    if (this.wire) n = Math.min(n, 2); // the driver carries only read-preference operations then
     await Promise.all(Array.from({ length: n }, () => admin.command({ ping: 1 }).catch(() => undefined)));
   }
 
@@ -95,22 +129,29 @@ export class LiveTarget {
     return s;
   }
 
+  /** The live `lsid` for a recorded session: the driver session's own, so both paths share it. */
+  private lsid(key: string): BSON.Document {
+    let id = this.lsids.get(key);
+    if (!id) this.lsids.set(key, (id = this.session(key)!.id!));
+    return id;
+  }
+
   async send(
     db: string,
     command: BSON.Document,
-    options: { session?: ClientSession; readPreference?: BSON.Document; retry: boolean },
+    options: { sessionKey?: string; readPreference?: BSON.Document; retry: boolean },
   ): Promise<SendResult> {
     if (this.down) return { kind: 'unavailable', reason: this.down };
+    if (this.wire && options.readPreference === undefined) return this.sendWire(this.wire, db, command, options);
+    const session = this.session(options.sessionKey);
     for (let attempt = 0; ; attempt++) {
       const sentAt = performance.now();
       try {
         const reply = await this.withTimeout(
           this.db(db).command(command, {
-            session: options.session,
+            session,
             readPreference: options.readPreference as ReadPreferenceLike | undefined,
-            promoteValues: false,
-            promoteLongs: false,
-            promoteBuffers: false,
+            ...DRIVER_REPLY,
           }),
         );
         return { kind: 'ok', reply, sentAt, endAt: performance.now() };
@@ -137,6 +178,37 @@ export class LiveTarget {
     }
   }
 
+  private async sendWire(wire: WirePool, db: string, command: BSON.Document, options: { sessionKey?: string; retry: boolean }): Promise<SendResult> {
+    const doc: BSON.Document = { ...command, $db: db };
+    if (options.sessionKey !== undefined) doc.lsid = this.lsid(options.sessionKey);
+    for (let attempt = 0; ; attempt++) {
+      const sentAt = performance.now();
+      try {
+        const reply = await wire.command(doc);
+        const endAt = performance.now();
+        if (isZero(reply.ok)) return { kind: 'error', error: serverErrorOf(reply), sentAt, endAt };
+        return { kind: 'ok', reply, sentAt, endAt };
+      } catch (err) {
+        const endAt = performance.now();
+        if (err instanceof WireTimeoutError) {
+          return { kind: 'error', error: { codeName: TIMEOUT_CODE_NAME, message: `no reply within ${this.opTimeoutMs} ms` }, sentAt, endAt };
+        }
+        if (!(err instanceof WireNetworkError)) throw err;
+        // As on the driver path: a write is retried only when it never reached the server.
+        const retryable = options.retry || !err.sent;
+        if (retryable && attempt < RETRY_DELAYS_MS.length) {
+          await sleep(RETRY_DELAYS_MS[attempt]!);
+          continue;
+        }
+        if (retryable) {
+          this.down = `target down since ${new Date().toISOString()}: ${firstLine(err.message)}`;
+          return { kind: 'unavailable', reason: this.down };
+        }
+        return { kind: 'unavailable', reason: `connection lost during a write: ${firstLine(err.message)}` };
+      }
+    }
+  }
+
   private db(name: string): Db {
     let d = this.dbs.get(name);
     if (!d) this.dbs.set(name, (d = this.client.db(name)));
@@ -146,6 +218,7 @@ export class LiveTarget {
   async close(): Promise<void> {
     for (const s of this.sessions.values()) await s.endSession().catch(() => undefined);
     this.sessions.clear();
+    this.wire?.close();
     await this.client.close(true).catch(() => undefined);
   }
 
@@ -159,14 +232,59 @@ export class LiveTarget {
   }
 }
 
+/**
+ * Where the wire transport can send this target's commands (the host of a single-host
+ * URI, or the primary a replica set's hello names), or why the target needs the driver.
+ */
+export function wireRoute(uri: string, hello: BSON.Document): { host: string; port: number } | string {
+  const cs = new ConnectionString(uri);
+  const p = cs.searchParams;
+  if (cs.username || p.has('authMechanism')) return 'needs authentication, which the wire transport does not speak';
+  if (/^(true|1)$/i.test(p.get('tls') ?? p.get('ssl') ?? '') || cs.isSRV) return 'uses TLS or an SRV record';
+  if (p.has('compressors')) return 'asks for compression';
+  if (/^(true|1)$/i.test(p.get('loadBalanced') ?? '')) return 'is behind a load balancer';
+  let address: string | undefined;
+  if (typeof hello.setName === 'string') address = typeof hello.primary === 'string' ? hello.primary : undefined;
+  else if (cs.hosts.length === 1) address = cs.hosts[0];
+  if (address === undefined) return typeof hello.setName === 'string' ? 'has no primary' : 'lists several hosts (mongos)';
+  const colon = address.lastIndexOf(':');
+  const hasPort = colon > 0 && !address.endsWith(']');
+  const host = (hasPort ? address.slice(0, colon) : address).replace(/^\[|\]$/g, '');
+  const port = hasPort ? Number(address.slice(colon + 1)) : 27017;
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) return `has an unusable address ${address}`;
+  return { host, port };
+}
+
 class OpTimeout extends Error {}
 
 function errorOf(err: unknown): OutcomeError {
   const e = err as { code?: unknown; codeName?: unknown; errmsg?: unknown; message?: unknown };
+  // With promoteValues off the server's code arrives as an Int32, not a number.
+  const code = numeric(e.code);
   return {
-    ...(typeof e.code === 'number' ? { code: e.code } : {}),
+    ...(code !== undefined ? { code } : {}),
     ...(typeof e.codeName === 'string' ? { codeName: e.codeName } : {}),
     message: typeof e.errmsg === 'string' ? e.errmsg : String(e.message ?? err),
+  };
+}
+
+function isZero(ok: unknown): boolean {
+  return numeric(ok) === 0;
+}
+
+/** A number, or the value of a numeric BSON class (Int32, Double, Long). */
+function numeric(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : v !== null && typeof v === 'object' ? Number((v as { valueOf(): unknown }).valueOf()) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The fields the driver's MongoServerError carries, from an `ok: 0` reply. */
+function serverErrorOf(reply: BSON.Document): OutcomeError {
+  const code = numeric(reply.code);
+  return {
+    ...(code !== undefined ? { code } : {}),
+    ...(typeof reply.codeName === 'string' ? { codeName: reply.codeName } : {}),
+    message: typeof reply.errmsg === 'string' ? reply.errmsg : 'command failed',
   };
 }
 

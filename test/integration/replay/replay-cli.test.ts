@@ -69,5 +69,14 @@ describe('mongo-compat replay and merge (CLI)', () => {
     const missing = await runCli(['replay', '--capture', join(work, 'nope.gz'), '--baseline', `b=${testUri()}`, '--out', join(work, 'y')]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('nope.gz');
+    const transport = await runCli(['replay', '--capture', capture, '--baseline', `b=${testUri()}`, '--transport', 'carrier-pigeon', '--out', join(work, 'z')]);
+    expect(transport.code).not.toBe(0);
+    expect(transport.stderr.trim().split('\n')).toHaveLength(1);
+    expect(transport.stderr).toContain('--transport carrier-pigeon');
+    // Forcing the wire transport onto a target it cannot serve names the target and the reason.
+    const compressed = `${testUri()}${testUri().includes('?') ? '&' : '?'}compressors=zlib`;
+    const forced = await runCli(['replay', '--capture', capture, '--baseline', `b=${compressed}`, '--transport', 'wire', '--out', join(work, 'w')]);
+    expect(forced.code).not.toBe(0);
+    expect(forced.stderr.trim().split('\n').at(-1)).toMatch(/--transport wire: target b asks for compression/);
   });
 });

@@ -116,6 +116,35 @@ describe('replay end to end against FerretDB', () => {
     expect(run.counts.skipped['writes-not-allowed']).toBe(1);
   });
 
+  it('gets the same outcomes through its own wire transport as through the driver, errors included', async () => {
+    await seed(a.uri);
+    const steps: Step[] = [
+      ...STEPS.filter((s) => s.command.findAndModify === undefined),
+      { conn: 'p1:5', db: DB, command: { find: 'users', filter: { $bogus: new Int32(1) } } },
+      { conn: 'p1:5', db: DB, command: { aggregate: 'users', pipeline: [{ $group: { _id: null, total: { $sum: '$score' }, n: { $sum: new Int32(1) } } }], cursor: {} } },
+    ];
+    const mixed = join(work, 'transports.mcap.gz');
+    await recordWorkload(a.uri, mixed, steps, { sourceHost: 'prod-db-1.example:27017' });
+    const runs = new Map<string, OperationOutcome[]>();
+    for (const transport of ['wire', 'driver'] as const) {
+      const dir = join(work, `run-${transport}`);
+      const { run } = await replay({ captures: [mixed], baselines: [`A=${a.uri}`], candidates: [], out: dir, concurrency: 3, transport });
+      expect(run.targets[0]!.transport).toBe(transport);
+      runs.set(transport, await outcomes(dir));
+    }
+    const wire = runs.get('wire')!;
+    const driver = runs.get('driver')!;
+    expect(wire.map((o) => o.seq)).toEqual(driver.map((o) => o.seq));
+    const bad = wire.find((o) => o.cmd === 'find' && o.targets.A!.status === 'error');
+    expect(bad?.targets.A!.error?.code).toBeTypeOf('number');
+    for (const [i, w] of wire.entries()) {
+      const d = driver[i]!.targets.A!;
+      expect(w.targets.A!.status, `${w.cmd}:${w.seq}`).toBe(d.status);
+      expect(w.targets.A!.digest, `${w.cmd}:${w.seq}`).toBe(d.digest);
+      expect(w.targets.A!.error, `${w.cmd}:${w.seq}`).toEqual(d.error);
+    }
+  });
+
   it('refuses to replay writes against the capture source', async () => {
     const own = join(work, 'own.mcap.gz');
     await recordWorkload(a.uri, own, STEPS.slice(0, 2));

@@ -66,20 +66,21 @@ describe('replay faults', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('marks a target that went down mid-run unavailable after retries, and finishes the run', async () => {
+  it.each(['wire', 'driver'] as const)('marks a target that went down mid-run unavailable after retries, and finishes the run (%s transport)', async (transport) => {
     const victim = await startFerretDb({ name: 'victim', replicaSet: false });
     try {
       const steps: Step[] = Array.from({ length: 30 }, (_, i) => ({ conn: `c${i % 3}`, db: DB, command: { find: 'items', filter: { _id: new Int32(i % 5) } } }));
       const capture = join(work, 'down.mcap.gz');
       // 100 ms between operations: the run lasts ~3 s at speed 1.
       await recordWorkload(a.uri, capture, steps, { gapUs: 100_000, sourceHost: 'prod:27017' });
-      const dir = join(work, 'run-down');
+      const dir = join(work, `run-down-${transport}`);
       // SIGKILL: a crash, not a graceful shutdown that lets open connections finish.
       const killer = setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 800);
-      const { run } = await replay({ captures: [capture], baselines: [`A=${a.uri}`], candidates: [`V=${victim.uri}`], out: dir, timing: 'recorded', speed: 1 });
+      const { run } = await replay({ captures: [capture], baselines: [`A=${a.uri}`], candidates: [`V=${victim.uri}`], out: dir, timing: 'recorded', speed: 1, transport });
       clearTimeout(killer);
       expect(run.status).toBe('complete');
       const v = run.targets.find((t) => t.name === 'V')!;
+      expect(v.transport).toBe(transport);
       expect(v.down).toMatch(/target down/);
       expect(run.notes.some((n) => n.includes('target V'))).toBe(true);
       const all = await outcomes(dir);
@@ -93,7 +94,7 @@ describe('replay faults', () => {
     }
   });
 
-  it('ends a stuck operation at --op-timeout and carries on', async () => {
+  it.each(['wire', 'driver'] as const)('ends a stuck operation at --op-timeout and carries on (%s transport)', async (transport) => {
     const relay = await stallingRelay(b.port);
     try {
       const steps: Step[] = [
@@ -103,7 +104,7 @@ describe('replay faults', () => {
       ];
       const capture = join(work, 'stall.mcap.gz');
       await recordWorkload(a.uri, capture, steps, { sourceHost: 'prod:27017' });
-      const dir = join(work, 'run-stall');
+      const dir = join(work, `run-stall-${transport}`);
       const started = Date.now();
       const { run } = await replay({
         captures: [capture],
@@ -111,6 +112,7 @@ describe('replay faults', () => {
         candidates: [`H=mongodb://127.0.0.1:${relay.port}/?directConnection=true`],
         out: dir,
         opTimeoutMs: 700,
+        transport,
       });
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(run.status).toBe('complete');
@@ -118,6 +120,7 @@ describe('replay faults', () => {
       expect(all.map((o) => o.targets.H!.status)).toEqual(['ok', 'error', 'ok']);
       expect(all[1]!.targets.H!.error?.codeName).toBe(TIMEOUT_CODE_NAME);
       expect(all[1]!.targets.A!.status).toBe('ok');
+      expect(run.targets.find((t) => t.name === 'H')!.transport).toBe(transport);
     } finally {
       await new Promise((r) => relay.server.close(r));
     }
