@@ -1,4 +1,5 @@
 import { BSON } from 'mongodb';
+import { decimalFromString } from './decimal.ts';
 
 /**
  * Turns the output of `JSON.parse` on canonical Extended JSON into documents of the
@@ -64,7 +65,7 @@ function unwrap(key: string, doc: Record<string, unknown>): unknown {
       return reviveDate(v);
     case '$numberDecimal':
       if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
-      return BSON.Decimal128.fromString(v);
+      return decimalFromString(v);
     case '$binary': {
       if (!isObject(v) || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
       const { base64, subType } = v;
@@ -114,11 +115,35 @@ function reviveDate(v: unknown): Date {
 
 /** Milliseconds of a canonical date; no Long in between for the usual 13-digit values. */
 function dateMillis(s: string): number {
-  if (s.length <= 15) {
-    const n = Number(s);
-    if (Number.isInteger(n) && String(n) === s) return n;
+  const n = shortInt(s);
+  return n === undefined ? parseLong(s).toNumber() : n;
+}
+
+/**
+ * The value of a canonical integer of at most 15 digits (exact in a double): what
+ * `String(Number(s)) === s` checked, by one pass over the characters. Number-to-string
+ * of a 13-digit date was most of the date's revival (measured: 0.2 µs a call).
+ * Anything else (leading zeros, "-0", signs, 16+ digits): undefined, the caller's slow path.
+ */
+function shortInt(s: string): number | undefined {
+  const len = s.length;
+  let i = 0;
+  let negative = false;
+  if (len > 0 && s.charCodeAt(0) === 45 /* - */) {
+    negative = true;
+    i = 1;
   }
-  return parseLong(s).toNumber();
+  const digits = len - i;
+  if (digits < 1 || digits > 15) return undefined;
+  let c = s.charCodeAt(i);
+  if (c === 48 /* 0 */) return digits === 1 && !negative ? 0 : undefined;
+  let n = 0;
+  for (; i < len; i++) {
+    c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    n = n * 10 + c;
+  }
+  return negative ? -n : n;
 }
 
 function onlyKey(doc: Record<string, unknown>, n: number): boolean {
@@ -137,17 +162,15 @@ function isUint32(v: unknown): v is number {
 
 function parseLong(s: string): BSON.Long {
   // Fast path without BigInt: a canonical integer below 2^53 survives Number exactly.
-  if (s.length <= 15) {
-    const n = Number(s);
-    if (Number.isInteger(n) && String(n) === s) return BSON.Long.fromNumber(n);
-  }
-  return BSON.Long.fromBigInt(strictBigInt(s));
+  const n = shortInt(s);
+  return n === undefined ? BSON.Long.fromBigInt(strictBigInt(s)) : BSON.Long.fromNumber(n);
 }
 
 function strictInt(s: string): number {
+  // Canonical text (what String() gives back) by the fast check; anything else the slow one.
+  const fast = shortInt(s);
+  if (fast !== undefined && (fast | 0) === fast) return fast;
   const n = Number(s);
-  // Canonical text is exactly what String() gives back; anything else gets the slow check.
-  if ((n | 0) === n && String(n) === s) return n;
   if (!/^-?\d+$/.test(s) || n < -2147483648 || n > 2147483647) throw new SyntaxError(`bad $numberInt ${JSON.stringify(s)}`);
   return n;
 }

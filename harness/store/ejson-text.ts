@@ -1,4 +1,5 @@
 import { BSON } from 'mongodb';
+import { decimalToString } from './decimal.ts';
 
 /**
  * Canonical Extended JSON text (EJSON spec v2, canonical mode) written in one walk over
@@ -150,7 +151,7 @@ function bsonText(bsontype: string, value: object): string {
     case 'ObjectId':
       return `{"$oid":"${(value as BSON.ObjectId).toHexString()}"}`;
     case 'Decimal128':
-      return `{"$numberDecimal":"${(value as BSON.Decimal128).toString()}"}`;
+      return `{"$numberDecimal":"${decimalToString(value as BSON.Decimal128)}"}`;
     case 'Binary': {
       const bin = value as BSON.Binary;
       return binaryText(bin.buffer.subarray(0, bin.position), bin.sub_type);
