@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appendCanonical, quote, quoteKey } from './ejson-text.ts';
+import { ByteSink, scratchSink, writeCanonical, writeInteger, writeKey, writeString } from './ejson-text.ts';
 import { reviveCanonical } from './ejson-read.ts';
 import { OperationRecordSchema, type OperationRecord } from './record.ts';
 
@@ -28,55 +28,64 @@ export type LineDecode =
  * keys in the record's own order, without the intermediate tree (bench/store).
  */
 export function encodeRecordLine(record: OperationRecord): string {
-  const out: string[] = [];
-  appendRecordLine(record, out);
-  return out.join('');
+  const sink = scratchSink();
+  writeRecordLine(record, sink);
+  return sink.take();
 }
 
-/** Appends the pieces of the record's line (no newline) to `out`: the writer joins a whole batch at once. */
-export function appendRecordLine(record: OperationRecord, out: string[]): void {
-  out.push('{');
+/** Writes the record's line (no newline) as UTF-8 at `out.pos`: the writer encodes straight into its batch. */
+export function writeRecordLine(record: OperationRecord, out: ByteSink): void {
+  out.byte(0x7b /* { */);
   let first = true;
   const rec = record as unknown as Record<string, unknown>;
   for (const key in rec) {
     const v = rec[key];
     if (v === undefined) continue;
-    const prefix = first ? quoteKey(key) : `,${quoteKey(key)}`;
     if (key === 'command') {
       if (typeof v === 'function' || typeof v === 'symbol') continue;
-      out.push(prefix);
-      appendCanonical(v, out);
+      if (!first) out.byte(0x2c /* , */);
+      writeKey(key, out);
+      writeCanonical(v, out);
     } else if (key === 'reply' && record.reply?.mode === 'full') {
-      out.push(prefix, '{"mode":"full"');
+      if (!first) out.byte(0x2c /* , */);
+      writeKey(key, out);
+      out.ascii('{"mode":"full"');
       // As JSON.stringify would: a doc that has no JSON form leaves no key behind.
-      const at = out.length;
-      out.push(',"doc":');
-      if (!appendCanonical(record.reply.doc, out)) out.length = at;
-      out.push('}');
+      const at = out.pos;
+      out.ascii(',"doc":');
+      if (!writeCanonical(record.reply.doc, out)) out.pos = at;
+      out.byte(0x7d /* } */);
     } else {
-      const text = envelopeText(v);
-      if (text === undefined) continue;
-      out.push(prefix, text);
+      // Envelope values are plain JSON: numbers, short strings, small objects (wire, error, stats).
+      switch (typeof v) {
+        case 'string':
+          if (!first) out.byte(0x2c /* , */);
+          writeKey(key, out);
+          writeString(v, out);
+          break;
+        case 'number':
+          if (!first) out.byte(0x2c /* , */);
+          writeKey(key, out);
+          if (Number.isSafeInteger(v)) writeInteger(v, out);
+          else out.ascii(Number.isFinite(v) ? String(v) : 'null');
+          break;
+        case 'boolean':
+          if (!first) out.byte(0x2c /* , */);
+          writeKey(key, out);
+          out.ascii(v ? 'true' : 'false');
+          break;
+        default: {
+          const text = JSON.stringify(v);
+          if (text === undefined) continue;
+          if (!first) out.byte(0x2c /* , */);
+          writeKey(key, out);
+          out.utf8(text);
+        }
+      }
     }
     first = false;
   }
-  out.push('}');
-}
-
-/** Envelope values are plain JSON: numbers, short strings, small objects (wire, error, stats). */
-function envelopeText(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      return quote(v);
-    case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'undefined':
-      return undefined;
-    default:
-      return JSON.stringify(v);
-  }
+  out.byte(0x7d /* } */);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { canonicalText, quote } from '../../../harness/store/ejson-text.ts';
+import { ByteSink, canonicalText, quote, writeInteger, writeString } from '../../../harness/store/ejson-text.ts';
 import { toCanonical } from '../../helpers/ejson-tree.ts';
-import { encodeRecordLine } from '../../../harness/store/line-codec.ts';
+import { encodeRecordLine, writeRecordLine } from '../../../harness/store/line-codec.ts';
 import { bsonBytes, bsonDocument, operationRecord } from './arbitraries.ts';
 
 /** Strings that stress escaping: quotes, backslashes, controls, lone and paired surrogates, long runs. */
@@ -62,4 +62,34 @@ describe('one-walk canonical EJSON text', () => {
       '{"a":{"$numberInt":"5"},"b":{"$numberDouble":"2147483648.0"},"c":{"$numberDouble":"-0.0"},"d":{"$numberDouble":"NaN"},"e":{"$numberDouble":"1.0"},"f":[null,null]}',
     );
   });
+});
+
+describe('bytes written straight into a buffer (the writer\'s batch)', () => {
+  propTest.prop([nastyString, fc.nat({ max: 8 })], { numRuns: 1000 })('a string is the UTF-8 of JSON.stringify, wherever the sink is and however small', (s, at) => {
+    const sink = new ByteSink(Buffer.alloc(at + 1), at);
+    writeString(s, sink);
+    expect(sink.buf.subarray(at, sink.pos).equals(Buffer.from(JSON.stringify(s)))).toBe(true);
+  });
+
+  propTest.prop([fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.constantFrom(0, -0, 9, 10, -10, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 53, 1e21, 1.5))], { numRuns: 1000 })(
+    'an integer has the digits String() gives it',
+    (n) => {
+      const sink = new ByteSink(Buffer.alloc(2));
+      writeInteger(n, sink);
+      expect(sink.buf.toString('latin1', 0, sink.pos)).toBe(String(n));
+    },
+  );
+
+  propTest.prop([fc.array(operationRecord, { minLength: 1, maxLength: 4 }), fc.nat({ max: 64 })], { numRuns: 200 })(
+    'record lines appended one after another are the UTF-8 of encodeRecordLine, the buffer growing as needed',
+    (recs, size) => {
+      const sink = new ByteSink(Buffer.alloc(size));
+      for (const rec of recs) {
+        writeRecordLine(rec, sink);
+        sink.byte(0x0a);
+      }
+      expect(sink.buf.toString('utf8', 0, sink.pos)).toBe(recs.map((r) => `${encodeRecordLine(r)}\n`).join(''));
+      expect(sink.pos).toBe(Buffer.byteLength(recs.map((r) => `${encodeRecordLine(r)}\n`).join('')));
+    },
+  );
 });
