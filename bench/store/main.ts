@@ -1,7 +1,8 @@
 // `npm run bench -- store`: capture store throughput and memory.
 //
 // 1. write: records/s through openCaptureWriter (serialise + gzip + disk), 1 KiB records;
-// 2. read: records/s through readCapture (gunzip + parse + EJSON revive + zod validation);
+// 2. read: records/s through readCapture (gunzip + parse + EJSON revive + zod validation),
+//    next to JSON.parse alone of the same lines (the floor of any JSON-lines reader);
 // 3. memory: a 1M-record capture read end to end in a child process, its peak RSS;
 // baseline in the same run: the straightforward way (BSON.EJSON.stringify/parse one
 // line at a time through a gzip stream and readline), the ratio says what the store's
@@ -67,6 +68,35 @@ async function measureRead(paths: string[], expected: number): Promise<{ perSec:
   return { perSec: n / secs, perCpuSec: n / cpuSeconds(cpu) };
 }
 
+/**
+ * The floor of any JSON-lines reader of this file: gunzip (same chunk size as the
+ * reader), split at newlines, `JSON.parse` of each line, nothing else (no EJSON revival,
+ * no validation). What readCapture does on top of it is the revival into BSON classes
+ * and the schema check.
+ */
+async function jsonParseOnly(path: string, expected: number): Promise<{ perSec: number; perCpuSec: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let n = 0;
+  let rest: Buffer | undefined;
+  const gunzip = createReadStream(path, { highWaterMark: 64 * 1024 }).pipe(createGunzip({ chunkSize: 64 * 1024 }));
+  for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+    const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    let nl = buf.indexOf(0x0a);
+    while (nl !== -1) {
+      const doc = JSON.parse(buf.toString('utf8', start, nl)) as { seq?: unknown };
+      if (doc.seq !== undefined) n++;
+      start = nl + 1;
+      nl = buf.indexOf(0x0a, start);
+    }
+    rest = start < buf.length ? buf.subarray(start) : undefined;
+  }
+  const secs = (performance.now() - started) / 1000;
+  if (n !== expected) throw new Error(`JSON.parse pass saw ${n} records, expected ${expected}`);
+  return { perSec: n / secs, perCpuSec: n / cpuSeconds(cpu) };
+}
+
 /** The naive way: library EJSON per record, one gzip stream, readline. */
 async function baseline(path: string, count: number): Promise<{ writePerSec: number; readPerSec: number }> {
   const recs = Array.from({ length: 1024 }, (_, i) => record(i));
@@ -115,6 +145,10 @@ async function main(): Promise<void> {
     const read = await measureRead([small], N);
     const readPerSec = read.perSec;
     process.stderr.write(`store read+validate: ${Math.round(readPerSec)} rec/s, ${Math.round(read.perCpuSec)} rec/CPU-s\n`);
+    const floor = await jsonParseOnly(small, N);
+    process.stderr.write(
+      `JSON.parse alone of the same lines (gunzip + split + parse, no revival, no validation): ${Math.round(floor.perSec)} rec/s, ${Math.round(floor.perCpuSec)} rec/CPU-s; the store reads at ${((100 * readPerSec) / floor.perSec).toFixed(0)} % of it\n`,
+    );
 
     const big = join(dir, 'big.jsonl.gz');
     await measureWrite(big, BIG);
@@ -134,6 +168,8 @@ async function main(): Promise<void> {
         peakRssMb: Math.round(mem.maxRssMb),
         writeRecordsPerCpuSec: Math.round(write.perCpuSec),
         readRecordsPerCpuSec: Math.round(read.perCpuSec),
+        jsonParseOnlyRecordsPerSec: Math.round(floor.perSec),
+        readShareOfJsonParseOnly: +(readPerSec / floor.perSec).toFixed(2),
         loadAverage1m: +loadavg()[0]!.toFixed(1),
         recordBytes: line,
         baselineWriteRecordsPerSec: Math.round(base.writePerSec),
