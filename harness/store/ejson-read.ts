@@ -19,7 +19,10 @@ export function reviveCanonical(value: unknown): unknown {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (item !== null && typeof item === 'object') value[i] = reviveCanonical(item);
+      if (item !== null && typeof item === 'object') {
+        const revived = reviveCanonical(item);
+        if (revived !== item) value[i] = revived;
+      }
     }
     return value;
   }
@@ -35,9 +38,39 @@ export function reviveCanonical(value: unknown): unknown {
       }
     }
     const v = doc[k];
-    if (v !== null && typeof v === 'object') doc[k] = reviveCanonical(v);
+    if (v !== null && typeof v === 'object') {
+      // Stored back only when it changed: a keyed store with a variable key is the
+      // expensive half of the walk, and nested plain documents stay what they are.
+      const revived = reviveCanonical(v);
+      if (revived !== v) doc[k] = revived;
+    }
   }
   return doc;
+}
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/**
+ * An ObjectId from its 24 hex digits, decoded here into a Buffer the constructor keeps as
+ * it is: the constructor's own hex path (Buffer.from(hex, 'hex') and checks) measured
+ * 0.25 µs a call, a fifth of the document walk.
+ */
+function objectIdFromHex(s: string): BSON.ObjectId {
+  if (s.length !== 24) throw new SyntaxError(`bad $oid ${JSON.stringify(s)}`);
+  const bytes = Buffer.allocUnsafe(12);
+  for (let i = 0; i < 12; i++) {
+    const hi = s.charCodeAt(2 * i);
+    const lo = s.charCodeAt(2 * i + 1);
+    const h = hi < 128 ? HEX_VALUE[hi]! : -1;
+    const l = lo < 128 ? HEX_VALUE[lo]! : -1;
+    if ((h | l) < 0) throw new SyntaxError(`bad $oid ${JSON.stringify(s)}`);
+    bytes[i] = (h << 4) | l;
+  }
+  return new BSON.ObjectId(bytes);
 }
 
 const NOT_A_WRAPPER = Symbol('not-a-wrapper');
@@ -57,9 +90,7 @@ function unwrap(key: string, doc: Record<string, unknown>): unknown {
       return parseLong(v);
     case '$oid':
       if (typeof v !== 'string' || !onlyKey(doc, 1)) return NOT_A_WRAPPER;
-      // The constructor checks the 24 hex digits itself and throws otherwise (bson 6 ObjectId).
-      if (v.length !== 24) throw new SyntaxError(`bad $oid ${JSON.stringify(v)}`);
-      return new BSON.ObjectId(v);
+      return objectIdFromHex(v);
     case '$date':
       if (!onlyKey(doc, 1)) return NOT_A_WRAPPER;
       return reviveDate(v);

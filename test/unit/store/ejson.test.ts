@@ -42,4 +42,49 @@ describe('canonical EJSON codec', () => {
       expect(() => reviveCanonical(JSON.parse(bad))).toThrow();
     }
   });
+
+  /** Near-canonical scalar text: what the reader's own fast paths (hex, integers, dates) must treat as the library does. */
+  const hexish = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFgx-'), minLength: 22, maxLength: 26 });
+  const intish = fc.oneof(
+    fc.integer().map(String),
+    fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map(String),
+    fc.integer({ min: -8.64e15, max: 8.64e15 }).map(String),
+  );
+
+  propTest.prop([hexish], { numRuns: 1000 })("revives $oid as the library's ObjectId, or refuses what the library refuses", (hex) => {
+    let expected: string | undefined;
+    try {
+      expected = hex.length === 24 ? new BSON.ObjectId(hex).toHexString() : undefined;
+    } catch {
+      expected = undefined;
+    }
+    if (expected === undefined) expect(() => reviveCanonical({ $oid: hex })).toThrow();
+    else expect((reviveCanonical({ $oid: hex }) as BSON.ObjectId).toHexString()).toBe(expected);
+  });
+
+  propTest.prop([intish], { numRuns: 1000 })('revives canonical $numberLong and $date digits as the library does', (text) => {
+    const ours = (wrapper: object): string => {
+      try {
+        return bsonBytes(reviveCanonical(JSON.parse(JSON.stringify(wrapper))));
+      } catch {
+        return 'refused';
+      }
+    };
+    const library = (wrapper: object): string => {
+      try {
+        return bsonBytes(BSON.EJSON.parse(JSON.stringify(wrapper), { relaxed: false }));
+      } catch {
+        return 'refused';
+      }
+    };
+    // Canonical digits (what String() of an integer gives) must come out as the library reads them.
+    fc.pre(/^-?(0|[1-9]\d*)$/.test(text) && text !== '-0');
+    {
+      const long = ours({ $numberLong: text });
+      expect(long === 'refused' || long === library({ $numberLong: text })).toBe(true);
+      if (BigInt(text) >= -(2n ** 63n) && BigInt(text) < 2n ** 63n) expect(long).toBe(library({ $numberLong: text }));
+      const ms = Number(text);
+      if (Math.abs(ms) <= 8.64e15) expect(ours({ $date: { $numberLong: text } })).toBe(library({ $date: { $numberLong: text } }));
+    }
+  });
 });
