@@ -1,8 +1,10 @@
 // `npm run bench -- proxy`: throughput and added latency of the recording proxy
 // against a direct connection and a plain TCP pipe (net, piping both ways, no
 // parsing) to the same STAND-IN WIRE SERVER (answers instantly; see
-// stand-in-server.ts), small find/insert ops. The proxy records through the real
-// capture writer (gzip JSON lines) into a temp file, reply mode full.
+// stand-in-server.ts), small find/insert ops. The proxy records as the CLI runs it:
+// the recording worker writes the capture (gzip JSON lines) into a temp file, reply
+// mode full. "inline" is the same proxy decoding on its forwarding thread into a sink
+// that only counts (what the recording worker takes off that thread).
 //
 // Two phases, modes interleaved over rounds in each so drift hits all alike, figures
 // are medians over rounds:
@@ -66,24 +68,33 @@ await new Promise<void>((r) => pipe.listen(0, '127.0.0.1', r));
 const pipePort = (pipe.address() as net.AddressInfo).port;
 
 const dir = await mkdtemp(join(tmpdir(), 'mc-bench-proxy-'));
-const writer = await openCaptureWriter(join(dir, 'bench.jsonl.gz'), {
+// As `mongo-compat proxy` runs it: the capture file written by the recording worker.
+const proxy = await startProxy({
+  upstream: `mongodb://127.0.0.1:${serverPort}/?directConnection=true`,
+  capture: {
+    path: join(dir, 'bench.jsonl.gz'),
+    header: { source: { kind: 'proxy', host: `127.0.0.1:${serverPort}` }, startedAt: new Date().toISOString(), redaction: { mode: 'none' }, replyMode: 'full' },
+  },
+});
+// For comparison, decoding and pairing on the forwarding thread itself: "inline" into the
+// same capture writer, "bare" into a sink that only counts.
+const inlineWriter = await openCaptureWriter(join(dir, 'inline.jsonl.gz'), {
   source: { kind: 'proxy', host: `127.0.0.1:${serverPort}` },
   startedAt: new Date().toISOString(),
   redaction: { mode: 'none' },
   replyMode: 'full',
 });
-const proxy = await startProxy({ upstream: `mongodb://127.0.0.1:${serverPort}/?directConnection=true`, sink: writer });
-// The same proxy with a sink that only counts: separates decoding and pairing from the capture writer's cost.
+const inline = await startProxy({ upstream: `mongodb://127.0.0.1:${serverPort}/?directConnection=true`, sink: inlineWriter });
 const counting = { dropped: 0, n: 0, write: () => (counting.n++, true), close: async () => undefined };
 const bare = await startProxy({ upstream: `mongodb://127.0.0.1:${serverPort}/?directConnection=true`, sink: counting });
 
-type Mode = 'direct' | 'pipe' | 'proxy' | 'bare';
-const ports: Record<Mode, number> = { direct: serverPort, pipe: pipePort, proxy: proxy.port, bare: bare.port };
+type Mode = 'direct' | 'pipe' | 'proxy' | 'inline' | 'bare';
+const ports: Record<Mode, number> = { direct: serverPort, pipe: pipePort, proxy: proxy.port, inline: inline.port, bare: bare.port };
 const results: Record<string, LoadResult[]> = {};
 for (let round = 0; round < ROUNDS; round++) {
   for (const connections of CONNECTIONS) {
     // The order rotates per round, so no mode always runs first (after a pause) or last.
-    const order: Mode[] = ['direct', 'pipe', 'proxy', 'bare'];
+    const order: Mode[] = ['direct', 'pipe', 'proxy', 'inline', 'bare'];
     for (let k = 0; k < round % order.length; k++) order.push(order.shift()!);
     for (const mode of order) {
       const r = await load(ports[mode], connections);
@@ -101,14 +112,14 @@ const fig = (mode: Mode, c: number) => {
   return { opsPerSec: Math.round(median(rs.map((r) => r.ops / r.seconds))), p50Us: median(rs.map((r) => r.p50)), p99Us: median(rs.map((r) => r.p99)) };
 };
 const summary: Record<string, unknown> = {};
-for (const c of CONNECTIONS) summary[`c${c}`] = { direct: fig('direct', c), pipe: fig('pipe', c), proxy: fig('proxy', c), proxyNoWriter: fig('bare', c) };
-const at = (c: number) => ({ d: fig('direct', c), p: fig('pipe', c), x: fig('proxy', c), b: fig('bare', c) });
+for (const c of CONNECTIONS) summary[`c${c}`] = { direct: fig('direct', c), pipe: fig('pipe', c), proxy: fig('proxy', c), proxyInline: fig('inline', c), proxyNoWriter: fig('bare', c) };
+const at = (c: number) => ({ d: fig('direct', c), p: fig('pipe', c), x: fig('proxy', c), i: fig('inline', c), b: fig('bare', c) });
 const c64 = at(64);
 const c1 = at(1);
 
 // Phase 2: paced, below saturation. Rates derive from this run's pipe throughput so the
 // load is the same fraction of capacity on any machine.
-const pacedModes = ['direct', 'pipe', 'proxy'] as const;
+const pacedModes = ['direct', 'pipe', 'proxy', 'inline'] as const;
 const pacedResults: Record<string, PacedResult[]> = {};
 const rates = PACED_FRACTIONS.map((f) => Math.max(100, Math.round(c64.p.opsPerSec * f)));
 for (let round = 0; round < PACED_ROUNDS; round++) {
@@ -138,6 +149,7 @@ const pacedSummary = rates.map((rate, i) => {
   const d = pacedFig('direct', i);
   const p = pacedFig('pipe', i);
   const x = pacedFig('proxy', i);
+  const inl = pacedFig('inline', i);
   return {
     fractionOfPipe: PACED_FRACTIONS[i]!,
     ratePerSec: rate,
@@ -145,6 +157,8 @@ const pacedSummary = rates.map((rate, i) => {
     addedP99Us: x.p99Us - d.p99Us,
     addedP50UsVsPipe: x.p50Us - p.p50Us,
     addedP99UsVsPipe: x.p99Us - p.p99Us,
+    inlineAddedP50Us: inl.p50Us - d.p50Us,
+    inlineAddedP99Us: inl.p99Us - d.p99Us,
     pipeAddedP50Us: p.p50Us - d.p50Us,
     pipeAddedP99Us: p.p99Us - d.p99Us,
     direct: d,
@@ -153,13 +167,13 @@ const pacedSummary = rates.map((rate, i) => {
   };
 });
 const headline = pacedSummary[0]!;
+await proxy.stop();
+await bare.stop();
+await inline.stop();
+await inlineWriter.close();
 const stats = proxy.stats;
 const recorded = stats.opsRecorded;
 const dropped = stats.dropped;
-
-await proxy.stop();
-await bare.stop();
-await writer.close();
 await rm(dir, { recursive: true, force: true });
 for (const s of pipeSockets) s.destroy();
 pipe.close();
@@ -191,6 +205,7 @@ process.stdout.write(
       addedP50Us: c1.x.p50Us - c1.d.p50Us,
       addedP99Us: c1.x.p99Us - c1.d.p99Us,
     },
+    throughputRatioVsPipeInline: round2(c64.i.opsPerSec / c64.p.opsPerSec),
     throughputRatioVsPipeWithoutWriter: round2(c64.b.opsPerSec / c64.p.opsPerSec),
     recorded,
     dropped,

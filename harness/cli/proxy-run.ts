@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { startProxy, type RedactionOptions, type ReplyMode } from '../capture/proxy/index.ts';
 import type { Config } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
-import { openCaptureWriter } from '../store/writer.ts';
 
 export interface ProxySettings {
   readonly host: string;
@@ -97,36 +96,29 @@ function readPem(file: string, flag: string): Buffer {
 export async function runProxy(s: ProxySettings, log: (line: string) => void) {
   const { parseUpstream } = await import('../capture/proxy/index.ts');
   const up = parseUpstream(s.upstream);
-  const writer = await openCaptureWriter(
-    s.out,
-    {
-      ...(s.app ? { app: s.app } : {}),
-      source: { kind: 'proxy', host: up.display },
-      ...(up.replicaSet ? { replicaSet: up.replicaSet } : {}),
-      startedAt: new Date().toISOString(),
-      redaction: s.redaction.mode === 'hash-paths' ? { mode: 'hash-paths', paths: [...s.redaction.paths] } : { mode: s.redaction.mode },
-      replyMode: s.reply,
+  const proxy = await startProxy({
+    upstream: s.upstream,
+    capture: {
+      path: s.out,
+      header: {
+        ...(s.app ? { app: s.app } : {}),
+        source: { kind: 'proxy', host: up.display },
+        ...(up.replicaSet ? { replicaSet: up.replicaSet } : {}),
+        startedAt: new Date().toISOString(),
+        redaction: s.redaction.mode === 'hash-paths' ? { mode: 'hash-paths', paths: [...s.redaction.paths] } : { mode: s.redaction.mode },
+        replyMode: s.reply,
+      },
+      writer: { maxQueueBytes: s.maxQueueBytes, ...(s.rotateBytes ? { rotateBytes: s.rotateBytes } : {}) },
     },
-    { maxQueueBytes: s.maxQueueBytes, ...(s.rotateBytes ? { rotateBytes: s.rotateBytes } : {}) },
-  );
-  let proxy;
-  try {
-    proxy = await startProxy({
-      upstream: s.upstream,
-      sink: writer,
-      listen: { host: s.host, port: s.port },
-      ...(s.app ? { app: s.app } : {}),
-      replyMode: s.reply,
-      redaction: s.redaction,
-      ...(s.tls ? { tls: s.tls } : {}),
-      ...(s.upstreamCa ? { upstreamTls: { ca: s.upstreamCa } } : {}),
-      statusIntervalMs: s.statusIntervalMs,
-      log,
-    });
-  } catch (err) {
-    await writer.close();
-    throw err;
-  }
+    listen: { host: s.host, port: s.port },
+    ...(s.app ? { app: s.app } : {}),
+    replyMode: s.reply,
+    redaction: s.redaction,
+    ...(s.tls ? { tls: s.tls } : {}),
+    ...(s.upstreamCa ? { upstreamTls: { ca: s.upstreamCa } } : {}),
+    statusIntervalMs: s.statusIntervalMs,
+    log,
+  });
   for (const m of proxy.members) log(`proxy: ${m.address} -> ${m.upstream}`);
   const running = proxy;
   return {
@@ -134,8 +126,7 @@ export async function runProxy(s: ProxySettings, log: (line: string) => void) {
     upstream: running.upstream,
     stop: async (): Promise<string[]> => {
       await running.stop();
-      await writer.close();
-      return writer.files;
+      return [...running.files];
     },
   };
 }

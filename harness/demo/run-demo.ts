@@ -7,7 +7,6 @@ import { DemoError, oneLine } from '../errors.ts';
 import { replay } from '../replay/run.ts';
 import { renderReport } from '../report/run-report.ts';
 import type { ReportDocument } from '../report/schema.ts';
-import { openCaptureWriter } from '../store/writer.ts';
 import { startTarget } from '../targets/index.ts';
 import { pickDemoServer } from './pick-server.ts';
 import type { RunningTarget } from '../targets/types.ts';
@@ -69,15 +68,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     stage(3, 'driving the built-in workload through the recording proxy');
     const capturePath = join(dir, 'capture.jsonl.gz');
-    const writer = await openCaptureWriter(capturePath, {
+    const proxy = await startProxy({
+      upstream: source!.uri,
+      capture: {
+        path: capturePath,
+        header: {
+          app: DEMO_APP,
+          source: { kind: 'proxy', host: new URL(source!.displayUri.replace(/^mongodb:/, 'http:')).host },
+          startedAt: new Date().toISOString(),
+          redaction: { mode: 'none' },
+          replyMode: 'full',
+          serverVersion: source!.serverVersion,
+        },
+      },
       app: DEMO_APP,
-      source: { kind: 'proxy', host: new URL(source!.displayUri.replace(/^mongodb:/, 'http:')).host },
-      startedAt: new Date().toISOString(),
-      redaction: { mode: 'none' },
       replyMode: 'full',
-      serverVersion: source!.serverVersion,
     });
-    const proxy = await startProxy({ upstream: source!.uri, sink: writer, app: DEMO_APP, replyMode: 'full' });
     let dropped = 0;
     try {
       const app = new MongoClient(`mongodb://${proxy.address}/?directConnection=true&appName=${DEMO_APP}`, { maxPoolSize: 4, serverSelectionTimeoutMS: 10_000 });
@@ -88,16 +94,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await app.close();
     } finally {
       await proxy.stop();
-      dropped = proxy.stats.dropped + writer.dropped;
-      await writer.close();
+      dropped = proxy.stats.dropped;
     }
-    log(`      ${proxy.stats.opsRecorded} operations recorded, ${dropped} dropped: ${writer.files.join(', ')}`);
+    log(`      ${proxy.stats.opsRecorded} operations recorded, ${dropped} dropped: ${proxy.files.join(', ')}`);
     if (proxy.stats.opsRecorded === 0) throw new DemoError('the proxy recorded no operation; see the lines above');
 
     stage(4, 'replaying the capture against baseline and candidate (writes allowed: these are throw-away clones)');
     const runDir = join(dir, 'run');
     await replay({
-      captures: writer.files,
+      captures: [...proxy.files],
       baselines: [`baseline=${baseline!.uri}`],
       candidates: [`candidate=${candidate!.uri}`],
       out: runDir,
@@ -111,7 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     stage(5, 'writing the report: md, html, json, junit');
     // Drops come from the capture's footer, as for any report.
     const rendered = await renderReport(runDir, options.config, { formats: 'md,html,json,junit', out: dir, log: (l) => log(`      ${l}`) });
-    const files: Record<string, string> = { capture: writer.files[0]!, run: runDir };
+    const files: Record<string, string> = { capture: capturePath, run: runDir };
     for (const [k, v] of Object.entries(rendered.files)) files[k] = v;
     await writeFile(join(dir, 'README.txt'), DEMO_NOTE);
     log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

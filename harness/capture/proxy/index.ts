@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ProxyError } from '../../errors.ts';
-import type { OperationRecord, RecordSink } from '../../store/record.ts';
-import { makeRedactor, type RedactionOptions } from './redaction.ts';
-import { FailOpenRecorder } from './recorder.ts';
+import type { RecordSink } from '../../store/record.ts';
+import type { CaptureHeaderInput, CaptureWriterOptions } from '../../store/writer.ts';
+import type { RedactionOptions } from './redaction.ts';
+import { InlineRecording, type RecordingPipe, type RecordingSettings } from './recording.ts';
 import type { ReplyMode } from './reply-summary.ts';
 import { ProxySession, type SessionContext } from './session.ts';
+import { WorkerRecording } from './worker-recording.ts';
 import { formatStatus, newStats, type ProxyStats } from './stats.ts';
 import { parseUpstream, type UpstreamMember } from './upstream.ts';
 
@@ -19,7 +21,13 @@ export { parseUpstream } from './upstream.ts';
 export interface ProxyOptions {
   /** Connection string of the real deployment. May hold credentials: they are never stored or printed. */
   readonly upstream: string;
-  readonly sink: RecordSink;
+  /**
+   * Where records go, exactly one of: `capture`, a capture file written by the
+   * recording worker off the forwarding thread (the CLI, the demo); or `sink`, any
+   * RecordSink, fed on the proxy's own thread.
+   */
+  readonly capture?: { readonly path: string; readonly header: CaptureHeaderInput; readonly writer?: CaptureWriterOptions };
+  readonly sink?: RecordSink;
   /** Listen host (default 127.0.0.1) and first port (default 0: any free port). */
   readonly listen?: { readonly host?: string; readonly port?: number };
   /**
@@ -55,6 +63,8 @@ export interface RunningProxy {
   readonly members: readonly ProxyMember[];
   readonly upstream: string;
   readonly stats: Readonly<ProxyStats>;
+  /** Capture files written (a file capture; complete once stop() has resolved). */
+  readonly files: readonly string[];
   statusLine(): string;
   /** Stops listening, closes every connection, records what was still waiting for a reply. */
   stop(): Promise<void>;
@@ -73,23 +83,26 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const perMember = options.perMember ?? (up.members.length > 1 || up.replicaSet !== undefined);
   const members = perMember ? up.members : up.members.slice(0, 1);
   const counters = newStats();
-  const recorder = new FailOpenRecorder(options.sink, log);
-  const stats = new Proxy(counters, {
-    get: (target, key: keyof ProxyStats) => (key === 'opsRecorded' ? recorder.recorded : key === 'dropped' ? recorder.dropped : target[key]),
-  });
-  let seq = 0;
-  const hostMap = new Map<string, string>();
-  const ctx: SessionContext = {
+  const settings: RecordingSettings = {
     ...(options.app !== undefined ? { app: options.app } : {}),
     replyMode: options.replyMode ?? 'full',
-    redact: makeRedactor(options.redaction ?? { mode: 'none' }),
-    hostMap,
-    nextSeq: () => seq++,
-    emit: (r: OperationRecord) => recorder.write(r),
-    onParseError: () => void counters.parseErrors++,
-    onAuthSkipped: () => void counters.authSkipped++,
-    log,
+    redaction: options.redaction ?? { mode: 'none' },
   };
+  if ((options.sink === undefined) === (options.capture === undefined)) throw new ProxyError('proxy: give exactly one of a capture file or a record sink');
+  const recording: RecordingPipe = options.sink
+    ? new InlineRecording(options.sink, settings, log)
+    : await WorkerRecording.start({ path: options.capture!.path, header: options.capture!.header, ...(options.capture!.writer ? { writerOptions: options.capture!.writer } : {}), settings, log });
+  const live: Record<string, () => number> = {
+    opsRecorded: () => recording.recorded,
+    dropped: () => recording.dropped,
+    parseErrors: () => recording.parseErrors,
+    authSkipped: () => recording.authSkipped,
+  };
+  const stats = new Proxy(counters, {
+    get: (target, key: keyof ProxyStats) => live[key]?.() ?? target[key],
+  });
+  const hostMap = new Map<string, string>();
+  const ctx: SessionContext = { hostMap, recording, log };
   const upstreamTls = up.tls || options.upstreamTls !== undefined;
   const ca = options.upstreamTls?.ca ?? (up.tlsCAFile ? readFileSync(up.tlsCAFile) : undefined);
   const sessions = new Set<ProxySession>();
@@ -118,6 +131,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     counters.connectionsTotal++;
     const session = new ProxySession(
       ctx,
+      connSeq,
       id,
       `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`,
       client,
@@ -151,6 +165,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
   } catch (err) {
     for (const s of servers) s.close();
+    await recording.finish();
     throw err;
   }
   // A single upstream may call itself by another name (localhost vs 127.0.0.1): match by port.
@@ -170,6 +185,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     members: listening,
     upstream: up.display,
     stats,
+    get files() {
+      return recording instanceof WorkerRecording ? recording.files : [];
+    },
     statusLine: () => formatStatus(stats),
     stop: () =>
       (stopped ??= (async () => {
@@ -177,8 +195,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
         for (const s of [...sessions]) s.close('proxy stopping');
         await Promise.all(closing);
-        // Sessions with compressed messages still decoding finish on the next ticks.
-        for (let i = 0; i < 50 && sessions.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+        await recording.finish();
         log(formatStatus(stats));
       })()),
   };

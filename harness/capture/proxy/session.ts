@@ -1,82 +1,41 @@
 import type { Socket } from 'node:net';
 import type { Document } from 'mongodb';
-import { WireProtocolError } from '../../errors.ts';
-import type { OperationRecord } from '../../store/record.ts';
-import {
-  buildLegacy,
-  buildOpMsg,
-  decodeBson,
-  decodeMessage,
-  decodePlainMessage,
-  MessageFramer,
-  MSG_FLAGS,
-  OP_CODES,
-  replyToDocument,
-  requestToCommand,
-  type CompressorName,
-  type DecodedMessage,
-  type LogicalCommand,
-} from '../../wire/index.ts';
+import { buildLegacy, buildOpMsg, decodeBson, decodePlainMessage, MessageFramer, MSG_FLAGS, OP_CODES, type DecodedMessage } from '../../wire/index.ts';
 import { epochMicros } from './clock.ts';
-import { isAuthCommand, isHello, stripCredentials, stripReplyCredentials } from './credentials.ts';
+import { isHello } from './credentials.ts';
 import { rewriteHelloHosts, serialiseBody } from './host-rewrite.ts';
-import { digestOf, replyCount, replyError, type ReplyMode } from './reply-summary.ts';
+import type { RecordingPipe } from './recording.ts';
 
-/** What every session of one proxy shares: settings and the record callback. */
+/** What every session of one proxy shares. */
 export interface SessionContext {
-  readonly app?: string;
-  readonly replyMode: ReplyMode;
-  readonly redact: (doc: Document, isCommand: boolean) => void;
   readonly hostMap: ReadonlyMap<string, string>;
-  readonly nextSeq: () => number;
-  readonly emit: (record: OperationRecord) => void;
-  readonly onParseError: () => void;
-  readonly onAuthSkipped: () => void;
+  readonly recording: RecordingPipe;
   readonly log: (line: string) => void;
 }
 
-interface Pending {
-  readonly skip: boolean;
-  readonly seq: number;
-  readonly t: number;
-  readonly startedMicros: number;
-  readonly command?: LogicalCommand;
-  readonly requestId: number;
-  readonly compressor?: CompressorName;
-  readonly hello: boolean;
-  replies: number;
-  replyBytes: number;
-  lastReply?: Document;
-  lastReplyBytes?: Buffer[];
-}
-
-const COMPRESSED_OPCODE = OP_CODES.OP_COMPRESSED;
-
 /**
- * One client connection and its own upstream connection. Bytes are forwarded first
- * (the record never delays the app); framing and decoding follow on the same chunk.
- * Requests and replies are paired by requestID/responseTo; an exhaust stream
- * (moreToCome replies) stays one operation whose key moves to each reply's requestID.
+ * One client connection and its own upstream connection, on the forwarding thread.
+ * Bytes are forwarded first (recording never delays the app), then framed, and every
+ * whole message goes to the recording pipe with its timestamps; decoding and pairing
+ * happen there (decoder.ts), off this thread when the pipe is the recording worker.
  *
  * Replies are forwarded chunk by chunk, except while a hello is outstanding: then
  * they are framed first so the hello reply's host list can be rewritten. `sentOfPartial`
  * counts the bytes of the frame being assembled that already went out, so switching
- * between the two modes never sends a byte twice or drops one.
+ * between the two modes never sends a byte twice or drops one. Which requests are
+ * hellos is read from the command name alone (peekCommandName), without decoding BSON.
  */
 export class ProxySession {
   private readonly requests = new MessageFramer();
   private readonly replies = new MessageFramer();
-  private readonly pending = new Map<number, Pending>();
-  private metadataApp: string | undefined;
-  private hellosOutstanding = 0;
+  /** requestIDs whose reply is a hello's (an exhaust hello moves to each reply's requestID). */
+  private readonly hellos = new Set<number>();
   private sentOfPartial = 0;
-  /** Serialises decoding once a compressed message needs the async path, to keep order. */
-  private asyncTail: Promise<void> | undefined;
-  private asyncDepth = 0;
   private closed = false;
 
   constructor(
     private readonly ctx: SessionContext,
+    private readonly session: number,
     readonly id: string,
     private readonly clientAddress: string,
     private readonly client: Socket,
@@ -84,6 +43,7 @@ export class ProxySession {
     private readonly onClose: () => void,
     private readonly countBytes: (fromClient: number, fromUpstream: number) => void,
   ) {
+    ctx.recording.open(session, id, clientAddress);
     client.on('data', (chunk: Buffer) => this.fromClient(chunk));
     upstream.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
     // Backpressure both ways: a slow reader pauses the other side.
@@ -99,17 +59,17 @@ export class ProxySession {
     if (!this.upstream.write(chunk)) this.client.pause();
     this.countBytes(chunk.length, 0);
     const now = epochMicros();
-    const err = this.requests.push(chunk, now, (m, start) => this.decode(m, start, true));
+    const err = this.requests.push(chunk, now, (m, start) => this.onRequest(m, start));
     if (err) this.close(`undecodable request stream: ${err.message}`);
   }
 
   private fromUpstream(chunk: Buffer): void {
     this.countBytes(0, chunk.length);
     const now = epochMicros();
-    const holding = this.hellosOutstanding > 0 || this.replies.pending > this.sentOfPartial;
+    const holding = this.hellos.size > 0 || this.replies.pending > this.sentOfPartial;
     if (!holding) {
       this.send(chunk);
-      const err = this.replies.push(chunk, now, (m, start) => this.decode(m, start, false, now));
+      const err = this.replies.push(chunk, now, (m, start) => this.ctx.recording.message(this.session, false, m, start, now));
       this.sentOfPartial = this.replies.pending;
       if (err) this.close(`undecodable reply stream: ${err.message}`);
       return;
@@ -118,10 +78,8 @@ export class ProxySession {
       if (this.sentOfPartial > 0) {
         this.send(m.subarray(this.sentOfPartial));
         this.sentOfPartial = 0;
-        this.decode(m, start, false, now);
-        return;
-      }
-      this.decode(m, start, false, now, true);
+      } else this.forwardReply(m);
+      this.ctx.recording.message(this.session, false, m, start, now);
     });
     if (err) {
       this.close(`undecodable reply stream: ${err.message}`);
@@ -130,125 +88,36 @@ export class ProxySession {
     if (this.replies.pending === 0) this.sentOfPartial = 0;
   }
 
-  private send(bytes: Buffer | Buffer[]): void {
+  private onRequest(message: Buffer, startUs: number): void {
+    if (this.ctx.hostMap.size > 0) {
+      const name = peekCommandName(message);
+      // A hello sent with moreToCome gets no reply to rewrite.
+      const oneWay = message.readInt32LE(12) === OP_CODES.OP_MSG && (message.readUInt32LE(16) & MSG_FLAGS.MORE_TO_COME) !== 0;
+      if (name !== undefined && isHello(name) && !oneWay) this.hellos.add(message.readInt32LE(4));
+    }
+    this.ctx.recording.message(this.session, true, message, startUs, startUs);
+  }
+
+  private send(bytes: Buffer): void {
     if (this.closed) return;
-    let ok = true;
-    if (Array.isArray(bytes)) {
-      this.client.cork();
-      for (const b of bytes) ok = this.client.write(b) && ok;
-      this.client.uncork();
-    } else ok = this.client.write(bytes);
-    if (!ok) this.upstream.pause();
+    if (!this.client.write(bytes)) this.upstream.pause();
   }
 
-  /**
-   * Decodes one framed message. `forwardHere` is set for replies framed while a hello
-   * was outstanding: this call forwards them (rewritten when it is that hello's reply).
-   */
-  private decode(message: Buffer, startUs: number, isRequest: boolean, endUs = startUs, forwardHere = false): void {
-    const compressed = message.length >= 16 && message.readInt32LE(12) === COMPRESSED_OPCODE;
-    if (!compressed && this.asyncDepth === 0) {
-      this.handle(decodePlainMessage(message), message, startUs, endUs, isRequest, forwardHere);
-      return;
-    }
-    // hello and isMaster are never compressed (compression spec), so a reply that must
-    // be forwarded here goes out now, unchanged, and only its recording waits.
-    if (forwardHere) this.send(message);
-    // Copy: the slice may share its chunk with bytes Node reuses after this tick.
-    const own = Buffer.from(message);
-    this.asyncDepth++;
-    this.asyncTail = (this.asyncTail ?? Promise.resolve()).then(async () => {
-      try {
-        this.handle(await decodeMessage(own), own, startUs, endUs, isRequest, false);
-      } catch (err) {
-        this.ctx.log(`proxy ${this.id}: ${err instanceof Error ? err.message : String(err)}`);
-      } finally {
-        if (--this.asyncDepth === 0) this.asyncTail = undefined;
-      }
-    });
-  }
-
-  private handle(d: DecodedMessage | WireProtocolError, raw: Buffer, startUs: number, endUs: number, isRequest: boolean, forwardHere: boolean): void {
-    if (d instanceof WireProtocolError) {
-      if (forwardHere) this.send(raw);
-      this.ctx.onParseError();
-      if (isRequest) this.recordUndecodable(startUs, d);
-      return;
-    }
-    if (isRequest) this.onRequest(d, startUs);
-    else this.onReply(d, raw, endUs, forwardHere);
-  }
-
-  private onRequest(d: DecodedMessage, startUs: number): void {
-    const c = requestToCommand(d.message);
-    if (c instanceof WireProtocolError) {
-      this.ctx.onParseError();
-      this.recordUndecodable(startUs, c);
-      return;
-    }
-    const requestId = d.message.header.requestId;
-    if (isAuthCommand(c.cmd)) {
-      this.ctx.onAuthSkipped();
-      this.pending.set(requestId, { skip: true, seq: 0, t: startUs, startedMicros: startUs, requestId, hello: false, replies: 0, replyBytes: 0 });
-      return;
-    }
-    const hello = isHello(c.cmd);
-    if (hello) {
-      const client = c.command.client as Document | undefined;
-      const name = (client?.application as Document | undefined)?.name;
-      if (typeof name === 'string' && this.metadataApp === undefined) this.metadataApp = name;
-      if (this.ctx.hostMap.size > 0) this.hellosOutstanding++;
-    }
-    stripCredentials(c.cmd, c.command);
-    this.ctx.redact(c.command, true);
-    const p: Pending = {
-      skip: false,
-      seq: this.ctx.nextSeq(),
-      t: startUs,
-      startedMicros: startUs,
-      command: c,
-      requestId,
-      hello,
-      replies: 0,
-      replyBytes: 0,
-      ...(d.compressor ? { compressor: d.compressor } : {}),
-    };
-    if (c.moreToCome) {
-      if (hello && this.ctx.hostMap.size > 0) this.hellosOutstanding--;
-      this.emit(p, null);
-      return;
-    }
-    this.pending.set(requestId, p);
-  }
-
-  private onReply(d: DecodedMessage, raw: Buffer, endUs: number, forwardHere: boolean): void {
-    const responseTo = d.message.header.responseTo;
-    const p = this.pending.get(responseTo);
-    const doc = p && !p.skip ? replyToDocument(d.message) : undefined;
-    if (forwardHere) this.forwardReply(d, raw, p, doc);
-    if (!p) return;
-    this.pending.delete(responseTo);
-    const more = d.message.opCode === OP_CODES.OP_MSG && (d.message.flags & MSG_FLAGS.MORE_TO_COME) !== 0;
-    if (p.hello && this.ctx.hostMap.size > 0 && !more) this.hellosOutstanding = Math.max(0, this.hellosOutstanding - 1);
-    if (p.skip) return;
-    p.replies++;
-    p.replyBytes += d.wireSize;
-    if (doc instanceof WireProtocolError) this.ctx.onParseError();
-    else if (doc) {
-      p.lastReply = doc;
-      if (this.ctx.replyMode === 'digest') p.lastReplyBytes = replyBsonBytes(d);
-    }
-    // Exhaust: the next reply answers this reply's requestID.
-    if (more) this.pending.set(d.message.header.requestId, p);
-    else this.emit(p, endUs);
-  }
-
-  /** Forwards a reply framed while a hello was outstanding, with member addresses rewritten. */
-  private forwardReply(d: DecodedMessage, raw: Buffer, p: Pending | undefined, doc: Document | WireProtocolError | undefined): void {
-    if (!p?.hello || !doc || doc instanceof WireProtocolError || d.compressor) {
+  /** Forwards a reply framed while a hello was outstanding, with member addresses rewritten when it is the hello's. */
+  private forwardReply(raw: Buffer): void {
+    const responseTo = raw.readInt32LE(8);
+    if (!this.hellos.has(responseTo)) {
       this.send(raw);
       return;
     }
+    this.hellos.delete(responseTo);
+    const d = decodePlainMessage(raw);
+    if (d instanceof Error) {
+      this.send(raw);
+      return;
+    }
+    // Exhaust hello: the next reply answers this reply's requestID.
+    if (d.message.opCode === OP_CODES.OP_MSG && (d.message.flags & MSG_FLAGS.MORE_TO_COME) !== 0) this.hellos.add(d.message.header.requestId);
     // Rewrite a copy: the record keeps what the server said.
     const copy = decodeReplyBody(d);
     if (!copy || !rewriteHelloHosts(copy, this.ctx.hostMap)) {
@@ -258,70 +127,22 @@ export class ProxySession {
     const m = d.message;
     const body = serialiseBody(copy);
     if (m.opCode === OP_CODES.OP_MSG) {
-      this.send(buildOpMsg({ requestId: m.header.requestId, responseTo: m.header.responseTo, flags: m.flags, sections: [{ kind: 0, body }] }));
+      this.sendAll(buildOpMsg({ requestId: m.header.requestId, responseTo: m.header.responseTo, flags: m.flags, sections: [{ kind: 0, body }] }));
     } else if (m.opCode === OP_CODES.OP_REPLY) {
-      this.send(buildLegacy({ ...m, requestId: m.header.requestId, responseTo: m.header.responseTo, documents: [body] }));
+      this.sendAll(buildLegacy({ ...m, requestId: m.header.requestId, responseTo: m.header.responseTo, documents: [body] }));
     } else this.send(raw);
   }
 
-  private emit(p: Pending, endUs: number | null): void {
-    const c = p.command!;
-    const app = this.ctx.app ?? this.metadataApp;
-    const record: OperationRecord = {
-      seq: p.seq,
-      t: p.t,
-      dur: endUs === null ? null : Math.max(0, endUs - p.startedMicros),
-      conn: this.id,
-      client: this.clientAddress,
-      db: c.db,
-      cmd: c.cmd,
-      op: c.op,
-      command: c.command,
-      ...(app !== undefined ? { app } : {}),
-      ...(c.coll !== undefined ? { coll: c.coll } : {}),
-    };
-    const wire: NonNullable<OperationRecord['wire']> = { requestId: p.requestId };
-    if (c.moreToCome) wire.moreToCome = true;
-    if (c.exhaustAllowed) wire.exhaustAllowed = true;
-    if (p.compressor) wire.compressor = p.compressor;
-    if (p.replies > 1) wire.replies = p.replies;
-    record.wire = wire;
-    if (p.replies > 0) record.replySize = p.replyBytes;
-    const doc = p.lastReply;
-    if (doc) {
-      const error = replyError(doc);
-      if (error) record.error = error;
-      stripReplyCredentials(doc);
-      if (this.ctx.replyMode === 'full') {
-        this.ctx.redact(doc, false);
-        record.reply = { mode: 'full', doc };
-      } else if (this.ctx.replyMode === 'digest') {
-        const count = replyCount(doc);
-        record.reply = { mode: 'digest', hash: digestOf(p.lastReplyBytes ?? []), ...(count !== undefined ? { count } : {}) };
-      }
-    }
-    if (c.notReplayable) record.notReplayable = c.notReplayable;
-    else if (c.moreToCome) record.notReplayable = 'unacknowledged-reply-missing';
-    this.ctx.emit(record);
+  private sendAll(parts: Buffer[]): void {
+    if (this.closed) return;
+    let ok = true;
+    this.client.cork();
+    for (const b of parts) ok = this.client.write(b) && ok;
+    this.client.uncork();
+    if (!ok) this.upstream.pause();
   }
 
-  private recordUndecodable(startUs: number, err: WireProtocolError): void {
-    this.ctx.emit({
-      seq: this.ctx.nextSeq(),
-      t: startUs,
-      dur: null,
-      conn: this.id,
-      client: this.clientAddress,
-      db: '',
-      cmd: '',
-      op: 'OP_MSG',
-      command: { $parseError: err.message },
-      notReplayable: 'parse-error',
-      ...(this.ctx.app ?? this.metadataApp ? { app: (this.ctx.app ?? this.metadataApp)! } : {}),
-    });
-  }
-
-  /** Ends both sides; operations still waiting for a reply are recorded without one. */
+  /** Ends both sides; the recording pipe records operations still waiting for a reply without one. */
   close(reason?: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -329,21 +150,9 @@ export class ProxySession {
     if (this.requests.pending > 0) this.ctx.log(`proxy ${this.id}: client left mid-request (${this.requests.pending} bytes unsent upstream are dropped)`);
     this.client.destroy();
     this.upstream.destroy();
-    const flush = () => {
-      for (const p of new Set(this.pending.values())) if (!p.skip) this.emit(p, null);
-      this.pending.clear();
-      this.onClose();
-    };
-    if (this.asyncTail) void this.asyncTail.then(flush);
-    else flush();
+    this.ctx.recording.close(this.session);
+    this.onClose();
   }
-}
-
-function replyBsonBytes(d: DecodedMessage): Buffer[] {
-  const m = d.message;
-  if (m.opCode === OP_CODES.OP_MSG) return m.sections.flatMap((s) => (s.kind === 0 ? [s.body] : s.documents));
-  if (m.opCode === OP_CODES.OP_REPLY) return [...m.documents];
-  return [];
 }
 
 function decodeReplyBody(d: DecodedMessage): Document | undefined {
@@ -355,4 +164,45 @@ function decodeReplyBody(d: DecodedMessage): Document | undefined {
     return undefined;
   }
   return undefined;
+}
+
+/**
+ * The command name of a request without decoding its BSON: the first key of an
+ * OP_MSG body, or of an OP_QUERY query (inside `$query`/`query` when wrapped).
+ * Undefined for anything else or anything malformed (the decoder reports those).
+ */
+export function peekCommandName(m: Buffer): string | undefined {
+  if (m.length < 21) return undefined;
+  const op = m.readInt32LE(12);
+  if (op === OP_CODES.OP_MSG) {
+    let pos = 20;
+    while (pos < m.length) {
+      const kind = m[pos]!;
+      if (kind === 0) return firstKey(m, pos + 1)?.key;
+      if (kind !== 1 || pos + 5 > m.length) return undefined;
+      const size = m.readInt32LE(pos + 1);
+      if (size < 5) return undefined;
+      pos += 1 + size;
+    }
+    return undefined;
+  }
+  if (op === OP_CODES.OP_QUERY) {
+    const nul = m.indexOf(0, 20);
+    if (nul < 0) return undefined;
+    const first = firstKey(m, nul + 1 + 8);
+    if (!first) return undefined;
+    if ((first.key === '$query' || first.key === 'query') && first.type === 0x03) return firstKey(m, first.valueAt)?.key;
+    return first.key;
+  }
+  return undefined;
+}
+
+/** First element of the BSON document at `at`: its type, key and where its value starts. */
+function firstKey(m: Buffer, at: number): { type: number; key: string; valueAt: number } | undefined {
+  if (at + 5 > m.length) return undefined;
+  const type = m[at + 4]!;
+  if (type === 0) return undefined;
+  const end = m.indexOf(0, at + 5);
+  if (end < 0) return undefined;
+  return { type, key: m.toString('latin1', at + 5, end), valueAt: end + 1 };
 }

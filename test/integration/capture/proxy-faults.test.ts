@@ -1,8 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { BSON, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startProxy, type RunningProxy } from '../../../harness/capture/proxy/index.ts';
+import type { CaptureFooter } from '../../../harness/store/footer.ts';
+import { readCapture } from '../../../harness/store/reader.ts';
 import type { OperationRecord, RecordSink } from '../../../harness/store/record.ts';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
 import { buildOpMsg } from '../../../harness/wire/index.ts';
@@ -178,6 +183,50 @@ describe('proxy faults', () => {
       await direct.close();
       await proxy.stop();
     }
+  });
+
+  test('recording worker behind its queue bound: operations are dropped and counted, every recorded one is whole, the application is unaffected', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mc-proxy-worker-'));
+    const path = join(dir, 'capture.jsonl.gz');
+    // 2 KiB in flight: a handful of messages per batch, then drops until the worker catches up.
+    const proxy = await startProxy({
+      upstream: server.uri,
+      capture: { path, header: { source: { kind: 'proxy', host: 'test' }, startedAt: new Date().toISOString(), redaction: { mode: 'none' }, replyMode: 'full' }, writer: { maxQueueBytes: 2048 } },
+    });
+    const client = new MongoClient(`mongodb://${proxy.address}/?directConnection=true`);
+    const direct = new MongoClient(server.uri);
+    try {
+      const viaProxy = await nodeWorkload(client.db(uniqueDbName('wq')));
+      const expected = await nodeWorkload(direct.db(uniqueDbName('wq')));
+      expect(viaProxy).toEqual(expected);
+    } finally {
+      await client.close();
+      await direct.close();
+      await proxy.stop();
+    }
+    try {
+      const records: OperationRecord[] = [];
+      let footer: CaptureFooter | undefined;
+      for await (const r of readCapture(path, { onFooter: (f) => (footer = f) })) records.push(r);
+      expect(proxy.stats.dropped).toBeGreaterThan(0);
+      expect(records.length).toBeGreaterThan(0);
+      expect(records).toHaveLength(proxy.stats.opsRecorded);
+      expect(proxy.files).toEqual([path]);
+      expect(footer?.last).toBe(true);
+      // Lost messages never leave a request paired with nothing: what is recorded has its reply.
+      for (const r of records) expect(r.dur, `${r.cmd} #${r.seq}`).not.toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a capture file that cannot be created fails the proxy start with one line', async () => {
+    await expect(
+      startProxy({
+        upstream: server.uri,
+        capture: { path: '/nonexistent-dir/x/capture.jsonl.gz', header: { source: { kind: 'proxy' }, startedAt: new Date().toISOString(), redaction: { mode: 'none' }, replyMode: 'full' } },
+      }),
+    ).rejects.toThrow(/cannot create capture file \/nonexistent-dir\/x\/capture\.jsonl\.gz/);
   });
 
   test('a recorder that crashes stops recording; traffic keeps flowing', async () => {

@@ -1,0 +1,241 @@
+import type { Document } from 'mongodb';
+import { WireProtocolError } from '../../errors.ts';
+import type { OperationRecord } from '../../store/record.ts';
+import {
+  decodeMessage,
+  decodePlainMessage,
+  MSG_FLAGS,
+  OP_CODES,
+  replyToDocument,
+  requestToCommand,
+  type CompressorName,
+  type DecodedMessage,
+  type LogicalCommand,
+} from '../../wire/index.ts';
+import { isAuthCommand, isHello, stripCredentials, stripReplyCredentials } from './credentials.ts';
+import { digestOf, replyCount, replyError, type ReplyMode } from './reply-summary.ts';
+
+/** What every decoder of one proxy shares: settings and where records go. */
+export interface DecoderContext {
+  readonly app?: string;
+  readonly replyMode: ReplyMode;
+  readonly redact: (doc: Document, isCommand: boolean) => void;
+  readonly nextSeq: () => number;
+  readonly emit: (record: OperationRecord) => void;
+  readonly onParseError: () => void;
+  readonly onAuthSkipped: () => void;
+  readonly log: (line: string) => void;
+}
+
+interface Pending {
+  readonly skip: boolean;
+  readonly seq: number;
+  readonly t: number;
+  readonly startedMicros: number;
+  readonly command?: LogicalCommand;
+  readonly requestId: number;
+  readonly compressor?: CompressorName;
+  replies: number;
+  replyBytes: number;
+  lastReply?: Document;
+  lastReplyBytes?: Buffer[];
+}
+
+const COMPRESSED_OPCODE = OP_CODES.OP_COMPRESSED;
+
+/**
+ * The recording half of one proxied connection: the framed messages of both directions,
+ * in the order they passed, become operation records. Requests and replies are paired
+ * by requestID/responseTo; an exhaust stream (moreToCome replies) stays one operation
+ * whose key moves to each reply's requestID. It never touches a socket, so it runs
+ * where the proxy puts it: on the proxy's thread, or in the recording worker.
+ */
+export class SessionDecoder {
+  private readonly pending = new Map<number, Pending>();
+  private metadataApp: string | undefined;
+  /** Serialises decoding once a compressed message needs the async path, to keep order. */
+  private asyncTail: Promise<void> | undefined;
+  private asyncDepth = 0;
+
+  constructor(
+    private readonly ctx: DecoderContext,
+    readonly id: string,
+    private readonly clientAddress: string,
+  ) {}
+
+  /** One whole message; `startUs` when its first byte arrived, `endUs` its last. */
+  decode(message: Buffer, startUs: number, isRequest: boolean, endUs = startUs): void {
+    const compressed = message.length >= 16 && message.readInt32LE(12) === COMPRESSED_OPCODE;
+    if (!compressed && this.asyncDepth === 0) {
+      this.handle(decodePlainMessage(message), startUs, endUs, isRequest);
+      return;
+    }
+    // Copy: on the proxy's thread the slice may share its chunk with bytes Node reuses after this tick.
+    const own = Buffer.from(message);
+    this.asyncDepth++;
+    this.asyncTail = (this.asyncTail ?? Promise.resolve()).then(async () => {
+      try {
+        this.handle(await decodeMessage(own), startUs, endUs, isRequest);
+      } catch (err) {
+        this.ctx.log(`proxy ${this.id}: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        if (--this.asyncDepth === 0) this.asyncTail = undefined;
+      }
+    });
+  }
+
+  /**
+   * Messages were lost here (the recorder fell behind): operations waiting for a reply
+   * can no longer be paired and are dropped; returns how many.
+   */
+  gap(): number {
+    let n = 0;
+    for (const p of new Set(this.pending.values())) if (!p.skip) n++;
+    this.pending.clear();
+    return n;
+  }
+
+  /** The connection ended: operations still waiting for a reply are recorded without one. */
+  close(): Promise<void> | undefined {
+    const flush = () => {
+      for (const p of new Set(this.pending.values())) if (!p.skip) this.emit(p, null);
+      this.pending.clear();
+    };
+    if (this.asyncTail) return this.asyncTail.then(flush);
+    flush();
+    return undefined;
+  }
+
+  private handle(d: DecodedMessage | WireProtocolError, startUs: number, endUs: number, isRequest: boolean): void {
+    if (d instanceof WireProtocolError) {
+      this.ctx.onParseError();
+      if (isRequest) this.recordUndecodable(startUs, d);
+      return;
+    }
+    if (isRequest) this.onRequest(d, startUs);
+    else this.onReply(d, endUs);
+  }
+
+  private onRequest(d: DecodedMessage, startUs: number): void {
+    const c = requestToCommand(d.message);
+    if (c instanceof WireProtocolError) {
+      this.ctx.onParseError();
+      this.recordUndecodable(startUs, c);
+      return;
+    }
+    const requestId = d.message.header.requestId;
+    if (isAuthCommand(c.cmd)) {
+      this.ctx.onAuthSkipped();
+      this.pending.set(requestId, { skip: true, seq: 0, t: startUs, startedMicros: startUs, requestId, replies: 0, replyBytes: 0 });
+      return;
+    }
+    if (isHello(c.cmd)) {
+      const client = c.command.client as Document | undefined;
+      const name = (client?.application as Document | undefined)?.name;
+      if (typeof name === 'string' && this.metadataApp === undefined) this.metadataApp = name;
+    }
+    stripCredentials(c.cmd, c.command);
+    this.ctx.redact(c.command, true);
+    const p: Pending = {
+      skip: false,
+      seq: this.ctx.nextSeq(),
+      t: startUs,
+      startedMicros: startUs,
+      command: c,
+      requestId,
+      replies: 0,
+      replyBytes: 0,
+      ...(d.compressor ? { compressor: d.compressor } : {}),
+    };
+    if (c.moreToCome) {
+      this.emit(p, null);
+      return;
+    }
+    this.pending.set(requestId, p);
+  }
+
+  private onReply(d: DecodedMessage, endUs: number): void {
+    const responseTo = d.message.header.responseTo;
+    const p = this.pending.get(responseTo);
+    if (!p) return;
+    this.pending.delete(responseTo);
+    const more = d.message.opCode === OP_CODES.OP_MSG && (d.message.flags & MSG_FLAGS.MORE_TO_COME) !== 0;
+    if (p.skip) return;
+    const doc = replyToDocument(d.message);
+    p.replies++;
+    p.replyBytes += d.wireSize;
+    if (doc instanceof WireProtocolError) this.ctx.onParseError();
+    else {
+      p.lastReply = doc;
+      if (this.ctx.replyMode === 'digest') p.lastReplyBytes = replyBsonBytes(d);
+    }
+    // Exhaust: the next reply answers this reply's requestID.
+    if (more) this.pending.set(d.message.header.requestId, p);
+    else this.emit(p, endUs);
+  }
+
+  private emit(p: Pending, endUs: number | null): void {
+    const c = p.command!;
+    const app = this.ctx.app ?? this.metadataApp;
+    const record: OperationRecord = {
+      seq: p.seq,
+      t: p.t,
+      dur: endUs === null ? null : Math.max(0, endUs - p.startedMicros),
+      conn: this.id,
+      client: this.clientAddress,
+      db: c.db,
+      cmd: c.cmd,
+      op: c.op,
+      command: c.command,
+      ...(app !== undefined ? { app } : {}),
+      ...(c.coll !== undefined ? { coll: c.coll } : {}),
+    };
+    const wire: NonNullable<OperationRecord['wire']> = { requestId: p.requestId };
+    if (c.moreToCome) wire.moreToCome = true;
+    if (c.exhaustAllowed) wire.exhaustAllowed = true;
+    if (p.compressor) wire.compressor = p.compressor;
+    if (p.replies > 1) wire.replies = p.replies;
+    record.wire = wire;
+    if (p.replies > 0) record.replySize = p.replyBytes;
+    const doc = p.lastReply;
+    if (doc) {
+      const error = replyError(doc);
+      if (error) record.error = error;
+      stripReplyCredentials(doc);
+      if (this.ctx.replyMode === 'full') {
+        this.ctx.redact(doc, false);
+        record.reply = { mode: 'full', doc };
+      } else if (this.ctx.replyMode === 'digest') {
+        const count = replyCount(doc);
+        record.reply = { mode: 'digest', hash: digestOf(p.lastReplyBytes ?? []), ...(count !== undefined ? { count } : {}) };
+      }
+    }
+    if (c.notReplayable) record.notReplayable = c.notReplayable;
+    else if (c.moreToCome) record.notReplayable = 'unacknowledged-reply-missing';
+    this.ctx.emit(record);
+  }
+
+  private recordUndecodable(startUs: number, err: WireProtocolError): void {
+    const app = this.ctx.app ?? this.metadataApp;
+    this.ctx.emit({
+      seq: this.ctx.nextSeq(),
+      t: startUs,
+      dur: null,
+      conn: this.id,
+      client: this.clientAddress,
+      db: '',
+      cmd: '',
+      op: 'OP_MSG',
+      command: { $parseError: err.message },
+      notReplayable: 'parse-error',
+      ...(app !== undefined ? { app } : {}),
+    });
+  }
+}
+
+function replyBsonBytes(d: DecodedMessage): Buffer[] {
+  const m = d.message;
+  if (m.opCode === OP_CODES.OP_MSG) return m.sections.flatMap((s) => (s.kind === 0 ? [s.body] : s.documents));
+  if (m.opCode === OP_CODES.OP_REPLY) return [...m.documents];
+  return [];
+}
