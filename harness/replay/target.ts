@@ -1,8 +1,8 @@
-import { MongoClient, type BSON, type ClientSession, type Db, type ReadPreferenceLike } from 'mongodb';
+import { BSON, MongoClient, type ClientSession, type Db, type ReadPreferenceLike } from 'mongodb';
 import ConnectionString from 'mongodb-connection-string-url';
 import { UsageError } from '../errors.ts';
 import type { OutcomeError } from './outcome.ts';
-import { WireNetworkError, WirePool, WireTimeoutError } from './wire-pool.ts';
+import { bsonElement, WireNetworkError, WirePool, WireTimeoutError } from './wire-pool.ts';
 
 /**
  * One live target during a replay: its client, a live session per recorded session,
@@ -129,6 +129,15 @@ export class LiveTarget {
     return s;
   }
 
+  /** `$db` and `lsid` elements as BSON bytes, built once per database and per recorded session. */
+  private readonly dbElements = new Map<string, Uint8Array>();
+  private readonly lsidElements = new Map<string, Uint8Array>();
+  private element(name: '$db' | 'lsid', key: string, cache: Map<string, Uint8Array>): Uint8Array {
+    let e = cache.get(key);
+    if (!e) cache.set(key, (e = bsonElement(name, name === '$db' ? key : this.lsid(key))));
+    return e;
+  }
+
   /** The live `lsid` for a recorded session: the driver session's own, so both paths share it. */
   private lsid(key: string): BSON.Document {
     let id = this.lsids.get(key);
@@ -179,12 +188,13 @@ export class LiveTarget {
   }
 
   private async sendWire(wire: WirePool, db: string, command: BSON.Document, options: { sessionKey?: string; retry: boolean }): Promise<SendResult> {
-    const doc: BSON.Document = { ...command, $db: db };
-    if (options.sessionKey !== undefined) doc.lsid = this.lsid(options.sessionKey);
+    const body = BSON.serialize(command);
+    const elements = [this.element('$db', db, this.dbElements)];
+    if (options.sessionKey !== undefined) elements.push(this.element('lsid', options.sessionKey, this.lsidElements));
     for (let attempt = 0; ; attempt++) {
       const sentAt = performance.now();
       try {
-        const reply = await wire.command(doc);
+        const reply = await wire.commandWith(body, elements);
         const endAt = performance.now();
         if (isZero(reply.ok)) return { kind: 'error', error: serverErrorOf(reply), sentAt, endAt };
         return { kind: 'ok', reply, sentAt, endAt };

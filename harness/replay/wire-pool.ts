@@ -161,8 +161,20 @@ export class WirePool {
   }
 
   /** Runs one command document (it must carry `$db`); resolves with the reply, ok or not. */
-  async command(doc: BSON.Document): Promise<BSON.Document> {
-    const body = BSON.serialize(doc);
+  command(doc: BSON.Document): Promise<BSON.Document> {
+    return this.run(BSON.serialize(doc));
+  }
+
+  /**
+   * Runs a command given as BSON: `doc` serialised without `$db` and `lsid`, and the
+   * pre-built elements to append (see bsonElement), so that what every operation of a
+   * session shares is serialised once, not per send.
+   */
+  commandWith(doc: Uint8Array, elements: readonly Uint8Array[]): Promise<BSON.Document> {
+    return this.run(appendElements(doc, elements));
+  }
+
+  private async run(body: Uint8Array): Promise<BSON.Document> {
     const conn = await this.acquire();
     try {
       return await conn.run(body, performance.now() + this.options.opTimeoutMs);
@@ -277,4 +289,27 @@ export function isOk(reply: BSON.Document): boolean {
   if (typeof ok === 'number') return ok === 1;
   if (typeof ok === 'boolean') return ok;
   return ok !== null && typeof ok === 'object' && Number((ok as { valueOf(): unknown }).valueOf()) === 1;
+}
+
+/** A BSON document with `elements` (from bsonElement) appended after its own. */
+export function appendElements(doc: Uint8Array, elements: readonly Uint8Array[]): Buffer {
+  let extra = 0;
+  for (const e of elements) extra += e.length;
+  const body = Buffer.allocUnsafe(doc.length + extra);
+  body.set(doc.subarray(0, doc.length - 1), 0); // without the terminating 0x00
+  let at = doc.length - 1;
+  for (const e of elements) {
+    body.set(e, at);
+    at += e.length;
+  }
+  body[at] = 0;
+  body.writeInt32LE(body.length, 0);
+  return body;
+}
+
+/** One BSON element (type, name, value) as bytes, for WirePool.commandWith. */
+export function bsonElement(name: string, value: unknown): Buffer {
+  const doc = BSON.serialize({ [name]: value });
+  // A one-element document is int32 length, the element, 0x00.
+  return Buffer.from(doc.subarray(4, doc.length - 1));
 }
