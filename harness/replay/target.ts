@@ -21,8 +21,7 @@ import { bsonElement, WireNetworkError, WirePool, WireTimeoutError } from './wir
  * driver, which routes them. Both paths use the same live session id per recorded
  * session, so a session that crosses them is still one session on the server.
  */
-export const TRANSPORTS = Object.freeze(['auto', 'wire', 'driver'] as const);
-export type Transport = (typeof TRANSPORTS)[number];
+export type Transport = 'auto' | 'wire' | 'driver';
 
 export const RETRY_DELAYS_MS = Object.freeze([100, 300, 900]);
 /** Each retry waits at most this long for a server: a dead target is declared down in ~5 s. */
