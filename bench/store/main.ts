@@ -79,7 +79,7 @@ async function jsonParseOnly(path: string, expected: number): Promise<{ perSec: 
   const started = performance.now();
   let n = 0;
   let rest: Buffer | undefined;
-  const gunzip = createReadStream(path, { highWaterMark: 256 * 1024 }).pipe(createGunzip({ chunkSize: 1024 * 1024 }));
+  const gunzip = createReadStream(path, { highWaterMark: 256 * 1024 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
   for await (const chunk of gunzip as AsyncIterable<Buffer>) {
     const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
