@@ -7,7 +7,7 @@
 // that only counts (what the recording worker takes off that thread).
 //
 // Two phases, modes interleaved over rounds in each so drift hits all alike, figures
-// are medians over rounds:
+// are medians over rounds (throughput ratios: of per-round ratios):
 // 1. closed loop (load.ts) at 1 and 64 connections: throughput. At 64 connections on
 //    two cores this saturates the box, so its latencies measure queueing (the plain
 //    pipe alone adds ~2 ms at p50), not a hop's per-message cost.
@@ -116,6 +116,16 @@ for (const c of CONNECTIONS) summary[`c${c}`] = { direct: fig('direct', c), pipe
 const at = (c: number) => ({ d: fig('direct', c), p: fig('pipe', c), x: fig('proxy', c), i: fig('inline', c), b: fig('bare', c) });
 const c64 = at(64);
 const c1 = at(1);
+/**
+ * Ratio of two modes' throughput, paired by round (each round runs every mode back to
+ * back within seconds), median over rounds: on a shared machine whose speed drifts by 2×
+ * between rounds, pairing cancels the drift that medians taken per mode keep.
+ */
+const pairedRatio = (a: Mode, b: Mode, c: number) => {
+  const xs = results[`${a}@${c}`]!;
+  const ys = results[`${b}@${c}`]!;
+  return median(xs.map((x, i) => x.ops / x.seconds / (ys[i]!.ops / ys[i]!.seconds)));
+};
 
 // Phase 2: paced, below saturation. Rates derive from this run's pipe throughput so the
 // load is the same fraction of capacity on any machine.
@@ -185,8 +195,8 @@ process.stdout.write(
     bench: 'proxy',
     connections: 64,
     // Closed loop, 64 connections: throughput.
-    throughputRatioVsPipe: round2(c64.x.opsPerSec / c64.p.opsPerSec),
-    throughputRatioVsDirect: round2(c64.x.opsPerSec / c64.d.opsPerSec),
+    throughputRatioVsPipe: round2(pairedRatio('proxy', 'pipe', 64)),
+    throughputRatioVsDirect: round2(pairedRatio('proxy', 'direct', 64)),
     // Paced at 50 % of the pipe's closed-loop throughput, 64 connections, from intended send times.
     addedP50Us: headline.addedP50Us,
     addedP99Us: headline.addedP99Us,
@@ -201,12 +211,12 @@ process.stdout.write(
       addedP99UsVsPipe: c64.x.p99Us - c64.p.p99Us,
     },
     single: {
-      throughputRatioVsPipe: round2(c1.x.opsPerSec / c1.p.opsPerSec),
+      throughputRatioVsPipe: round2(pairedRatio('proxy', 'pipe', 1)),
       addedP50Us: c1.x.p50Us - c1.d.p50Us,
       addedP99Us: c1.x.p99Us - c1.d.p99Us,
     },
-    throughputRatioVsPipeInline: round2(c64.i.opsPerSec / c64.p.opsPerSec),
-    throughputRatioVsPipeWithoutWriter: round2(c64.b.opsPerSec / c64.p.opsPerSec),
+    throughputRatioVsPipeInline: round2(pairedRatio('inline', 'pipe', 64)),
+    throughputRatioVsPipeWithoutWriter: round2(pairedRatio('bare', 'pipe', 64)),
     recorded,
     dropped,
     loadAverageAtStart: loadAtStart.map(round2),
