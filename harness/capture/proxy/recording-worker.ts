@@ -23,16 +23,17 @@ interface Init {
 
 /**
  * Recording is best effort and must not slow the traffic it records: this thread runs at
- * a lower CPU priority than the forwarding thread. On Linux nice is per thread, and
+ * the lowest CPU priority (nice 19). On Linux nice is per thread, and
  * setpriority(2) on the thread's own id (/proc/thread-self) changes only this thread;
- * elsewhere the call fails and the worker runs at normal priority. Measured on the
- * 2-core bench machine, one connection: p99 added by the proxy 825 µs at equal
- * priority (the worker's 10 ms batch took the core the client needed).
+ * elsewhere the call fails and the worker runs at normal priority. It matters when
+ * cores are short: on the 2-core bench machine (client, server and proxy on the same
+ * cores), one connection, the proxy's p99 was 790–910 µs at equal priority and
+ * 390–810 µs at nice 19, where a 10 ms batch of recording work competes with the client.
  */
 function yieldCpuToForwarding(): void {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
   } catch {
     // Not Linux, or not allowed: normal priority.
   }
