@@ -92,7 +92,7 @@ export class ProxySession {
     if (this.ctx.hostMap.size > 0) {
       const name = peekCommandName(message);
       // A hello sent with moreToCome gets no reply to rewrite.
-      const oneWay = message.readInt32LE(12) === OP_CODES.OP_MSG && (message.readUInt32LE(16) & MSG_FLAGS.MORE_TO_COME) !== 0;
+      const oneWay = message.length >= 20 && message.readInt32LE(12) === OP_CODES.OP_MSG && (message.readUInt32LE(16) & MSG_FLAGS.MORE_TO_COME) !== 0;
       if (name !== undefined && isHello(name) && !oneWay) this.hellos.add(message.readInt32LE(4));
     }
     this.ctx.recording.message(this.session, true, message, startUs, startUs);

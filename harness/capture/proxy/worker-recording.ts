@@ -145,7 +145,8 @@ export class WorkerRecording implements RecordingPipe {
 
   close(session: number): void {
     if (this.crashed || this.ended) return;
-    this.gaps.delete(session);
+    // Lost messages first: what can no longer be paired is dropped, not recorded without a reply.
+    if (this.gaps.delete(session)) this.entry(ENTRY.gap, session, 0, 0, 0);
     this.entry(ENTRY.close, session, 0, 0, 0);
   }
 

@@ -33,6 +33,15 @@ function rawSocket(proxy: RunningProxy): Promise<net.Socket> {
   });
 }
 
+/** A message as long as `length` (16 = the header alone) with the given opcode, the rest zeros. */
+function headerOnly(opCode: number, length: number): Buffer {
+  const b = Buffer.alloc(length);
+  b.writeInt32LE(length, 0);
+  b.writeInt32LE(1, 4);
+  b.writeInt32LE(opCode, 12);
+  return b;
+}
+
 function closed(s: net.Socket): Promise<void> {
   return new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
 }
@@ -91,7 +100,8 @@ describe('proxy faults', () => {
           await Promise.race([closed(s), new Promise((r) => setTimeout(r, 30))]);
           s.destroy();
         }),
-        { numRuns: 25 },
+        // Plus headers alone: an OP_MSG (and an OP_QUERY) framed at 16 bytes, with no room for flags or a body.
+        { numRuns: 25, examples: [[headerOnly(2013, 16)], [headerOnly(2013, 18)], [headerOnly(2004, 16)]] },
       );
       await pingThrough(proxy);
       expect(sink.records.some((r) => r.cmd === 'ping' && r.reply)).toBe(true);
