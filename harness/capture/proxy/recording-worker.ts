@@ -9,9 +9,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openCaptureWriter, type CaptureHeaderInput, type CaptureWriter, type CaptureWriterOptions } from '../../store/writer.ts';
-import { SessionDecoder } from './decoder.ts';
-import { FailOpenRecorder } from './recorder.ts';
-import { decoderContext, type RecordingSettings } from './recording.ts';
+import { InlineRecording, type RecordingSettings } from './recording.ts';
 import { ENTRY, ENTRY_FIELDS } from './worker-protocol.ts';
 
 interface Init {
@@ -51,40 +49,24 @@ try {
   port.postMessage({ t: 'error', message: (err as Error).message });
   process.exit(1);
 }
-const recorder = new FailOpenRecorder(writer, log);
-const counters = { parseErrors: 0, authSkipped: 0 };
-const ctx = decoderContext(init.settings, recorder, counters, log);
-const decoders = new Map<number, SessionDecoder>();
-const closing = new Set<Promise<void>>();
+const pipe = new InlineRecording(writer, init.settings, log);
 
 function counts() {
-  return { recorded: recorder.recorded, dropped: recorder.dropped, parseErrors: counters.parseErrors, authSkipped: counters.authSkipped };
-}
-
-function close(session: number): void {
-  const d = decoders.get(session);
-  if (!d) return;
-  decoders.delete(session);
-  const p = d.close();
-  if (p) {
-    const tracked = p.finally(() => closing.delete(tracked));
-    closing.add(tracked);
-  }
+  return { recorded: pipe.recorded, dropped: pipe.dropped, parseErrors: pipe.parseErrors, authSkipped: pipe.authSkipped };
 }
 
 function batch(opens: [number, string, string][], meta: Float64Array, data: Buffer, bytes: number): void {
-  for (const [session, id, client] of opens) decoders.set(session, new SessionDecoder(ctx, id, client));
+  for (const [session, id, client] of opens) pipe.open(session, id, client);
   let offset = 0;
   for (let i = 0; i < meta.length; i += ENTRY_FIELDS) {
     const kind = meta[i]!;
     const session = meta[i + 1]!;
-    if (kind === ENTRY.close) close(session);
-    else if (kind === ENTRY.gap) recorder.dropped += decoders.get(session)?.gap() ?? 0;
+    if (kind === ENTRY.close) pipe.close(session);
+    else if (kind === ENTRY.gap) pipe.gap(session);
     else {
       const length = meta[i + 4]!;
-      const message = data.subarray(offset, offset + length);
+      pipe.message(session, kind === ENTRY.request, data.subarray(offset, offset + length), meta[i + 2]!, meta[i + 3]!);
       offset += length;
-      decoders.get(session)?.decode(message, meta[i + 2]!, kind === ENTRY.request, meta[i + 3]!);
     }
   }
   port.postMessage({ t: 'ack', bytes, ...counts() });
@@ -96,8 +78,7 @@ port.on('message', (m: { t: 'batch'; opens: [number, string, string][]; meta: Fl
     return;
   }
   void (async () => {
-    for (const s of [...decoders.keys()]) close(s);
-    await Promise.all([...closing]);
+    await pipe.finish();
     let failure: string | undefined;
     try {
       await writer.close();

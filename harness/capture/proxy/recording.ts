@@ -31,7 +31,7 @@ export interface RecordingSettings {
 }
 
 /** Decoder context over a fail-open recorder, with the counters the status line shows. */
-export function decoderContext(settings: RecordingSettings, recorder: FailOpenRecorder, counters: { parseErrors: number; authSkipped: number }, log: (line: string) => void): DecoderContext {
+function decoderContext(settings: RecordingSettings, recorder: FailOpenRecorder, counters: { parseErrors: number; authSkipped: number }, log: (line: string) => void): DecoderContext {
   let seq = 0;
   return {
     ...(settings.app !== undefined ? { app: settings.app } : {}),
@@ -45,7 +45,7 @@ export function decoderContext(settings: RecordingSettings, recorder: FailOpenRe
   };
 }
 
-/** Decoding on the proxy's thread, records into the given sink (tests, custom sinks). */
+/** Decoding where it is created (the proxy's thread for tests and custom sinks; the recording worker), records into the given sink. */
 export class InlineRecording implements RecordingPipe {
   private readonly decoders = new Map<number, SessionDecoder>();
   private readonly closing = new Set<Promise<void>>();
@@ -77,6 +77,11 @@ export class InlineRecording implements RecordingPipe {
 
   message(session: number, isRequest: boolean, bytes: Buffer, startUs: number, endUs: number): void {
     this.decoders.get(session)?.decode(bytes, startUs, isRequest, endUs);
+  }
+
+  /** The session lost messages (recorder behind): its unpaired operations are dropped and counted. */
+  gap(session: number): void {
+    this.recorder.dropped += this.decoders.get(session)?.gap() ?? 0;
   }
 
   close(session: number): void {
