@@ -5,8 +5,8 @@
 // strings (no volatile fields, no order, no classes). Ends with one JSON line.
 import { BSON } from 'mongodb';
 import { Comparator } from '../../harness/compare/compare.ts';
-import { shapeOf } from '../../harness/compare/shape.ts';
-import type { OperationOutcome, TargetOutcome } from '../../harness/replay/outcome.ts';
+import { shapeOf } from '../../harness/model/shape.ts';
+import type { OperationOutcome, TargetOutcome } from '../../harness/model/run/outcome.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startContention } from '../../harness/bench/contention.ts';
+import { startContention } from '../../harness/contention/contention.ts';
 import { startFerretDb } from '../../harness/targets/ferretdb.ts';
 
 const WORKERS = 64;

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { BSON } from 'mongodb';
-import { newHistogram, recordUs } from '../../harness/replay/histogram.ts';
+import { newHistogram, recordUs } from '../../harness/model/histogram.ts';
 import { buildOpMsg, MessageFramer } from '../../harness/wire/index.ts';
 
 /**

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { newHistogram, recordUs } from '../../harness/replay/histogram.ts';
+import { newHistogram, recordUs } from '../../harness/model/histogram.ts';
 import { MessageFramer } from '../../harness/wire/index.ts';
 import { REQUESTS } from './load.ts';
 

@@ -20,7 +20,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { BSON } from 'mongodb';
 import { encodeRecordLine } from '../../harness/store/line-codec.ts';
 import { readCapture } from '../../harness/store/reader.ts';
-import { OperationRecordSchema } from '../../harness/store/record.ts';
+import { OperationRecordSchema } from '../../harness/model/record.ts';
 import { record } from './record.ts';
 import { openCaptureWriter, type CaptureHeaderInput } from '../../harness/store/writer.ts';
 

@@ -1,5 +1,5 @@
 import { BSON } from 'mongodb';
-import type { OperationRecord } from '../../harness/store/record.ts';
+import type { OperationRecord } from '../../harness/model/record.ts';
 
 /** A job-queue findAndModify with its reply: about 1 KiB as a capture line. */
 export function record(seq: number): OperationRecord {

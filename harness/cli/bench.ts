@@ -37,7 +37,7 @@ export function defineBench(program: Command): void {
     .option('--json', 'print the whole result JSON on stdout instead of the file paths')
     .addOption(new Option('--broken-worker', 'claim without the atomic filter (proves the invariant check)').hideHelp())
     .action(async (opts: ContentionCliOptions, cmd: Command) => {
-      const { runContentionCli } = await import('../bench/cli-run.ts');
+      const { runContentionCli } = await import('../contention/cli-run.ts');
       const { config } = await globalConfig(cmd);
       const targets = collectTargets(opts.target, config.targets);
       const outcome = await runContentionCli({ ...opts, targets, config, log: (line) => process.stderr.write(`${line}\n`) });

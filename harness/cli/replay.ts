@@ -126,7 +126,7 @@ export function defineReplay(program: Command): void {
     .argument('<run-dir...>', 'run directories to merge')
     .requiredOption('-o, --out <dir>', 'merged run directory to write')
     .action(async (dirs: string[], opts: { out: string }) => {
-      const { mergeRuns } = await import('../replay/merge.ts');
+      const { mergeRuns } = await import('../model/run/merge.ts');
       const run = await mergeRuns(dirs, opts.out);
       process.stderr.write(`merged ${dirs.length} run(s): ${run.counts.outcomes} operation(s) into ${opts.out}\n`);
       process.stdout.write(`${JSON.stringify({ run: opts.out, status: run.status, counts: run.counts })}\n`);

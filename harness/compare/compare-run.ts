@@ -1,6 +1,6 @@
 import type { CompareConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
-import { readRun, readRunOutcomes, type RunIssue } from '../replay/run-reader.ts';
+import { readRun, readRunOutcomes, type RunIssue } from '../model/run/reader.ts';
 import { Comparator } from './compare.ts';
 import type { CompareResult, StateDifference } from './types.ts';
 

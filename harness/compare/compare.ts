@@ -1,4 +1,4 @@
-import type { OperationOutcome } from '../replay/outcome.ts';
+import type { OperationOutcome } from '../model/run/outcome.ts';
 import { ConfigSchema, type CompareConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { CompareResult, DiffClass, LatencyRow, StateDifference } from './types.ts';

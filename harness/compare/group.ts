@@ -1,8 +1,8 @@
-import type { OperationOutcome } from '../replay/outcome.ts';
+import type { OperationOutcome } from '../model/run/outcome.ts';
 import type { DiffClass, DiffGroup, DiffKind, PairComparison } from './types.ts';
 import { severityRank } from './types.ts';
 import { generalise } from './path.ts';
-import { shapeOf } from './shape.ts';
+import { shapeOf } from '../model/shape.ts';
 import { display } from './value.ts';
 
 /** Documents of a result shown in a group's example; the diff paths point at the rest. */

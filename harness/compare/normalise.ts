@@ -1,5 +1,5 @@
 import type { BSON } from 'mongodb';
-import type { OutcomeError, OutcomeStatus, TargetOutcome } from '../replay/outcome.ts';
+import type { OutcomeError, OutcomeStatus, TargetOutcome } from '../model/run/outcome.ts';
 import { IGNORED_REPLY_FIELDS } from './volatile.ts';
 import { kindOf } from './value.ts';
 

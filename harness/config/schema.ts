@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIFF_CLASSES } from '../compare/types.ts';
+import { DIFF_CLASSES } from '../model/diff-class.ts';
 
 /**
  * The one config schema (`mongo-compat.config.yaml`). Types are inferred from it and
@@ -56,7 +56,7 @@ export const CompareConfigSchema = z
     maxSeqsPerGroup: z.number().int().positive().default(50),
     /** By app name. */
     apps: z.record(z.string(), CompareOverrideSchema).default({}),
-    /** By shape id (12 hex digits, see harness/compare/shape.ts). */
+    /** By shape id (12 hex digits, see harness/model/shape.ts). */
     shapes: z.record(z.string(), CompareOverrideSchema).default({}),
   })
   .strict();

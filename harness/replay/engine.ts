@@ -1,14 +1,14 @@
 import { BSON } from 'mongodb';
 import pLimit from 'p-limit';
-import type { OperationRecord } from '../store/record.ts';
-import { shapeOf } from '../compare/shape.ts';
+import type { OperationRecord } from '../model/record.ts';
+import { shapeOf } from '../model/shape.ts';
 import { classify, type CommandKind } from './classify.ts';
 import { OutcomeDigest } from './digest.ts';
-import { newHistogram, recordUs, type LatencyHistogram } from './histogram.ts';
-import type { OperationOutcome, OutcomeError, TargetOutcome } from './outcome.ts';
+import { newHistogram, recordUs, type LatencyHistogram } from '../model/histogram.ts';
+import type { OperationOutcome, OutcomeError, TargetOutcome } from '../model/run/outcome.ts';
 import { rewriteCommand, type Rewritten } from './rewrite.ts';
 import { Scheduler } from './scheduler.ts';
-import { emptyCounts, type RunCounts } from './run-files.ts';
+import { emptyCounts, type HistogramEntry, type RunCounts } from '../model/run/files.ts';
 import { inShard, type ShardSpec } from './shard.ts';
 import { type LiveTarget, type SendResult } from './target.ts';
 
@@ -51,14 +51,6 @@ export interface EngineResult {
   readonly notes: readonly string[];
 }
 
-export interface HistogramEntry {
-  readonly target: string;
-  readonly app: string;
-  readonly cmd: string;
-  readonly shape: string;
-  readonly shapeText: string;
-  readonly hist: LatencyHistogram;
-}
 
 export type OutcomeSink = (outcome: OperationOutcome) => void | Promise<void>;
 

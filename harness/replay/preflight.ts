@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BSON } from 'mongodb';
-import type { PreflightResult } from './run-files.ts';
+import type { PreflightResult } from '../model/run/files.ts';
 import type { LiveTarget } from './target.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { BSON, MongoClient, type ClientSession, type Db, type ReadPreferenceLike } from 'mongodb';
 import ConnectionString from 'mongodb-connection-string-url';
 import { UsageError } from '../errors.ts';
-import type { OutcomeError } from './outcome.ts';
+import type { OutcomeError } from '../model/run/outcome.ts';
 import { bsonElement, WireNetworkError, WirePool, WireTimeoutError } from './wire-pool.ts';
 
 /**

@@ -1,10 +1,10 @@
-import type { ContentionResult } from '../bench/result.ts';
+import type { ContentionResult } from '../contention/result.ts';
 import type { CompareResult, DiffClass, LatencyRow, VerdictLevel } from '../compare/types.ts';
 import { severityRank } from '../compare/types.ts';
 import { NO_APP } from '../compare/compare.ts';
-import { newHistogram, type LatencyHistogram } from '../replay/histogram.ts';
-import type { RunData, RunIssue } from '../replay/run-reader.ts';
-import type { RunTargetInfo } from '../replay/run-files.ts';
+import { newHistogram, type LatencyHistogram } from '../model/histogram.ts';
+import type { RunData, RunIssue } from '../model/run/reader.ts';
+import type { RunTargetInfo } from '../model/run/files.ts';
 import { exitStatus } from './exit-status.ts';
 import {
   DISTRIBUTION_PERCENTILES,

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { ContentionResult } from '../bench/result.ts';
+import type { ContentionResult } from '../contention/result.ts';
 import { Comparator, NO_APP } from '../compare/compare.ts';
 import type { Config } from '../config/schema.ts';
 import { ReportInputError } from '../errors.ts';
-import type { OperationOutcome } from '../replay/outcome.ts';
-import { readRun, readRunOutcomes, type RunIssue } from '../replay/run-reader.ts';
+import type { OperationOutcome } from '../model/run/outcome.ts';
+import { readRun, readRunOutcomes, type RunIssue } from '../model/run/reader.ts';
 import { assembleReport, type OutcomeTally } from './assemble.ts';
 import { captureDrops } from './capture-drops.ts';
 import { ErrorTable } from './error-table.ts';

@@ -1,5 +1,5 @@
 import { NO_APP } from '../compare/compare.ts';
-import type { OperationOutcome } from '../replay/outcome.ts';
+import type { OperationOutcome } from '../model/run/outcome.ts';
 import type { ErrorRow } from './schema.ts';
 
 const SEQS_KEPT = 10;

@@ -1,4 +1,4 @@
-import type { ContentionResult } from '../bench/result.ts';
+import type { ContentionResult } from '../contention/result.ts';
 import { DIFF_CLASSES } from '../compare/types.ts';
 import { renderLineChart } from './charts/line-chart.ts';
 import { fmtMs, fmtRatio, fmtSkipped, qualityLines, shortShape, targetLabel, verdictWord } from './format.ts';

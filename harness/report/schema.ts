@@ -1,6 +1,6 @@
-import type { ContentionResult } from '../bench/result.ts';
+import type { ContentionResult } from '../contention/result.ts';
 import type { AppVerdict, DiffClass, DiffGroup, LatencyRow, StateDifference, VerdictLevel } from '../compare/types.ts';
-import type { RunTargetInfo } from '../replay/run-files.ts';
+import type { RunTargetInfo } from '../model/run/files.ts';
 
 /**
  * The report document: the one source every renderer (Markdown, HTML, JUnit,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ByteSink, scratchSink, writeCanonical, writeInteger, writeKey, writeString } from './ejson-text.ts';
-import { reviveCanonical } from './ejson-read.ts';
-import { OperationRecordSchema, type OperationRecord } from './record.ts';
+import { ByteSink, scratchSink, writeCanonical, writeInteger, writeKey, writeString } from '../model/ejson/text.ts';
+import { reviveCanonical } from '../model/ejson/read.ts';
+import { OperationRecordSchema, type OperationRecord } from '../model/record.ts';
 
 /**
  * One capture line <-> one OperationRecord. Pure: no I/O. The writer and reader wrap

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { readCapture, readCaptureHeader, type CaptureIssue } from './reader.ts';
-import type { CaptureHeader, OperationRecord } from './record.ts';
+import type { CaptureHeader, OperationRecord } from '../model/record.ts';
 import { LOSSLESS_QUEUE_CHARS } from './split.ts';
 import { openCaptureWriter } from './writer.ts';
 

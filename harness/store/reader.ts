@@ -5,7 +5,7 @@ import { CaptureUnreadableError, CaptureVersionError } from '../errors.ts';
 import { CaptureFooterSchema, FOOTER_PREFIX, type CaptureFooter } from './footer.ts';
 import { LINE_ISSUES, decodeRecordLine, describeIssue } from './line-codec.ts';
 import { LineSplitter } from './lines.ts';
-import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord } from './record.ts';
+import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord } from '../model/record.ts';
 
 /** A record line that was skipped, or the damaged tail of a file. */
 export interface CaptureIssue {

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { readCapture, readCaptureHeader, type CaptureIssue } from './reader.ts';
-import type { CaptureHeader } from './record.ts';
+import type { CaptureHeader } from '../model/record.ts';
 import { openCaptureWriter, type CaptureWriter } from './writer.ts';
 
 /** Queue bound before split/merge wait for the disk: they must not drop records. */

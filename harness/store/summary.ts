@@ -1,7 +1,7 @@
-import { shapeOf } from '../compare/shape.ts';
+import { shapeOf } from '../model/shape.ts';
 import type { CaptureFooter } from './footer.ts';
 import type { CaptureIssue } from './reader.ts';
-import type { CaptureHeader, OperationRecord } from './record.ts';
+import type { CaptureHeader, OperationRecord } from '../model/record.ts';
 
 /**
  * What `capture info` says about a capture. Pure: records, headers, footers and issues

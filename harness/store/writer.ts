@@ -2,9 +2,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { CaptureUnreadableError } from '../errors.ts';
-import { ByteSink } from './ejson-text.ts';
+import { ByteSink } from '../model/ejson/text.ts';
 import { writeRecordLine } from './line-codec.ts';
-import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord, type RecordSink } from './record.ts';
+import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord, type RecordSink } from '../model/record.ts';
 import { partPath } from './parts.ts';
 import { TOOL } from './tool.ts';
 

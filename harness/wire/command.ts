@@ -1,5 +1,5 @@
 import { BSON, type Document } from 'mongodb';
-import type { NotReplayableReason } from '../store/record.ts';
+import type { NotReplayableReason } from '../model/record.ts';
 import { WireProtocolError } from '../errors.ts';
 import type { OpReply } from './legacy.ts';
 import { asWireError, type PlainMessage } from './message.ts';

@@ -1,5 +1,5 @@
 import type { Db, Document } from 'mongodb';
-import { pick, seededRng } from '../../harness/bench/rng.ts';
+import { pick, seededRng } from '../../harness/contention/rng.ts';
 
 /**
  * The demo's seeded dataset, shaped like the platform's company data (RS2–RS9) and

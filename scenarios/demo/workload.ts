@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { pick, seededRng, type Rng } from '../../harness/bench/rng.ts';
+import { pick, seededRng, type Rng } from '../../harness/contention/rng.ts';
 import { SIZES } from './dataset.ts';
 
 /**

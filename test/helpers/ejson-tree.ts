@@ -3,7 +3,7 @@ import { BSON } from 'mongodb';
 /**
  * A reference serialiser kept for tests: canonical Extended JSON built as a tree of
  * wrapper objects and written by JSON.stringify. The store writes with
- * harness/store/ejson-text.ts (one walk straight to text); the tests check that both
+ * harness/model/ejson/text.ts (one walk straight to text); the tests check that both
  * give the same characters and that the reader revives either exactly.
  *
  * Canonical Extended JSON (EJSON spec v2, "canonical mode") without the library.

@@ -1,4 +1,4 @@
-import type { OperationRecord, RecordSink } from '../../harness/store/record.ts';
+import type { OperationRecord, RecordSink } from '../../harness/model/record.ts';
 
 /** A RecordSink that keeps records in memory, with an optional capacity past which it drops and counts. */
 export class MemorySink implements RecordSink {

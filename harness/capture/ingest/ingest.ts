@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { IngestNoOperationsError } from '../../errors.ts';
-import type { OperationRecord, RecordSink } from '../../store/record.ts';
+import type { OperationRecord, RecordSink } from '../../model/record.ts';
 import type { CaptureHeaderInput } from '../../store/writer.ts';
 import { redactUri } from '../../targets/redact.ts';
 import { logRecords } from './log-source.ts';

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { IngestInputError } from '../../errors.ts';
-import type { OperationRecord } from '../../store/record.ts';
+import type { OperationRecord } from '../../model/record.ts';
 import { parseLogLine } from './log-line.ts';
 import { toRecord } from './slow-op.ts';
 import type { IngestIssue, IngestCounters } from './summary.ts';

@@ -1,6 +1,6 @@
 import { MongoClient, type Document } from 'mongodb';
 import { IngestInputError } from '../../errors.ts';
-import type { OperationRecord } from '../../store/record.ts';
+import type { OperationRecord } from '../../model/record.ts';
 import { parseProfileEntry } from './profile.ts';
 import { toRecord } from './slow-op.ts';
 import type { IngestCounters, IngestIssue } from './summary.ts';

@@ -1,5 +1,5 @@
 import { BSON } from 'mongodb';
-import type { NotReplayableReason, OperationRecord } from '../../store/record.ts';
+import type { NotReplayableReason, OperationRecord } from '../../model/record.ts';
 
 /**
  * What a slow-operation log line or a profiler entry says about one operation, before

@@ -1,4 +1,4 @@
-import type { NotReplayableReason, OperationRecord } from '../../store/record.ts';
+import type { NotReplayableReason, OperationRecord } from '../../model/record.ts';
 
 /** A line, document or packet that could not be used, with where it was. */
 export interface IngestIssue {

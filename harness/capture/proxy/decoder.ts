@@ -1,6 +1,6 @@
 import type { Document } from 'mongodb';
 import { WireProtocolError } from '../../errors.ts';
-import type { OperationRecord } from '../../store/record.ts';
+import type { OperationRecord } from '../../model/record.ts';
 import {
   decodeMessage,
   decodePlainMessage,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ProxyError } from '../../errors.ts';
-import type { RecordSink } from '../../store/record.ts';
+import type { RecordSink } from '../../model/record.ts';
 import type { CaptureHeaderInput, CaptureWriterOptions } from '../../store/writer.ts';
 import type { RedactionOptions } from './redaction.ts';
 import { InlineRecording, type RecordingPipe, type RecordingSettings } from './recording.ts';

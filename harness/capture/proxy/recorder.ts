@@ -1,4 +1,4 @@
-import type { OperationRecord, RecordSink } from '../../store/record.ts';
+import type { OperationRecord, RecordSink } from '../../model/record.ts';
 
 /**
  * Fail-open wrapper around the capture sink: the proxy hands every record here and

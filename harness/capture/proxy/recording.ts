@@ -1,4 +1,4 @@
-import type { OperationRecord, RecordSink } from '../../store/record.ts';
+import type { OperationRecord, RecordSink } from '../../model/record.ts';
 import { SessionDecoder, type DecoderContext } from './decoder.ts';
 import { makeRedactor, type RedactionOptions } from './redaction.ts';
 import { FailOpenRecorder } from './recorder.ts';

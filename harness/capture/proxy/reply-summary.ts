@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Document } from 'mongodb';
-import type { OperationRecord } from '../../store/record.ts';
+import type { OperationRecord } from '../../model/record.ts';
 
 export type ReplyMode = 'full' | 'digest' | 'none';
 

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { startContention, type ContentionOptions, type ContentionTarget } from '../../../harness/bench/contention.ts';
+import { startContention, type ContentionOptions, type ContentionTarget } from '../../../harness/contention/contention.ts';
 import { testUri } from '../../helpers/fresh-db.ts';
 
 /**

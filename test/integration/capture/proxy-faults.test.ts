@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startProxy, type RunningProxy } from '../../../harness/capture/proxy/index.ts';
 import type { CaptureFooter } from '../../../harness/store/footer.ts';
 import { readCapture } from '../../../harness/store/reader.ts';
-import type { OperationRecord, RecordSink } from '../../../harness/store/record.ts';
+import type { OperationRecord, RecordSink } from '../../../harness/model/record.ts';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
 import { buildOpMsg } from '../../../harness/wire/index.ts';
 import { uniqueDbName } from '../../helpers/fresh-db.ts';

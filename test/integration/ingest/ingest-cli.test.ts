@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { runIngest } from '../../../harness/capture/ingest/ingest.ts';
 import { IngestInputError, oneLine } from '../../../harness/errors.ts';
 import { readCapture, readCaptureHeader } from '../../../harness/store/reader.ts';
-import type { OperationRecord } from '../../../harness/store/record.ts';
+import type { OperationRecord } from '../../../harness/model/record.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { testUri, uniqueDbName } from '../../helpers/fresh-db.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIngest } from '../../../harness/capture/ingest/ingest.ts';
 import type { IngestIssue } from '../../../harness/capture/ingest/summary.ts';
 import { readCapture } from '../../../harness/store/reader.ts';
-import type { OperationRecord } from '../../../harness/store/record.ts';
+import type { OperationRecord } from '../../../harness/model/record.ts';
 import { crc32c } from '../../../harness/wire/index.ts';
 import { startProxy } from '../../../harness/capture/proxy/index.ts';
 import { testUri, uniqueDbName } from '../../helpers/fresh-db.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BSON, MongoClient } from 'mongodb';
 import { openCaptureWriter } from '../../../harness/store/writer.ts';
-import type { OperationRecord } from '../../../harness/store/record.ts';
+import type { OperationRecord } from '../../../harness/model/record.ts';
 
 /**
  * Builds a capture the way the proxy would, from operations the test sends itself:

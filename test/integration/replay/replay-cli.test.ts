@@ -5,7 +5,7 @@ import { BSON, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.ts';
 import { testUri, uniqueDbName } from '../../helpers/fresh-db.ts';
-import { readRun, readRunOutcomes } from '../../../harness/replay/run-reader.ts';
+import { readRun, readRunOutcomes } from '../../../harness/model/run/reader.ts';
 import { recordWorkload, type Step } from './record-workload.ts';
 
 describe('mongo-compat replay and merge (CLI)', () => {

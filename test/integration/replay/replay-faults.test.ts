@@ -6,8 +6,8 @@ import { BSON, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
 import { replay } from '../../../harness/replay/run.ts';
-import { readRunOutcomes } from '../../../harness/replay/run-reader.ts';
-import type { OperationOutcome } from '../../../harness/replay/outcome.ts';
+import { readRunOutcomes } from '../../../harness/model/run/reader.ts';
+import type { OperationOutcome } from '../../../harness/model/run/outcome.ts';
 import { TIMEOUT_CODE_NAME } from '../../../harness/replay/target.ts';
 import { recordWorkload, type Step } from './record-workload.ts';
 

@@ -8,8 +8,8 @@ import { parseUpstream } from '../../../harness/capture/proxy/upstream.ts';
 import { openCaptureWriter } from '../../../harness/store/writer.ts';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
 import { replay } from '../../../harness/replay/run.ts';
-import { readRunOutcomes } from '../../../harness/replay/run-reader.ts';
-import type { OperationOutcome } from '../../../harness/replay/outcome.ts';
+import { readRunOutcomes } from '../../../harness/model/run/reader.ts';
+import type { OperationOutcome } from '../../../harness/model/run/outcome.ts';
 
 const DB = 'shop';
 const { Int32 } = BSON;

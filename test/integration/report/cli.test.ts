@@ -6,7 +6,7 @@ import { ConfigSchema } from '../../../harness/config/schema.ts';
 import { CompatError } from '../../../harness/errors.ts';
 import { buildReport } from '../../../harness/report/build.ts';
 import { RENDERERS } from '../../../harness/report/registry.ts';
-import type { ContentionResult } from '../../../harness/bench/result.ts';
+import type { ContentionResult } from '../../../harness/contention/result.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { makeRun } from '../../fixtures/report/make-run.ts';
 

@@ -2,10 +2,10 @@ import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { compareOutcomes, Comparator } from '../../../harness/compare/compare.ts';
-import { shapeOf } from '../../../harness/compare/shape.ts';
+import { shapeOf } from '../../../harness/model/shape.ts';
 import { ConfigSchema } from '../../../harness/config/schema.ts';
 import { UsageError } from '../../../harness/errors.ts';
-import type { OperationOutcome, TargetOutcome } from '../../../harness/replay/outcome.ts';
+import type { OperationOutcome, TargetOutcome } from '../../../harness/model/run/outcome.ts';
 
 const ok = (docs: BSON.Document[], latencyUs?: number): TargetOutcome => ({
   status: 'ok',

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../../harness/compare/compare.ts';
-import { shapeOf } from '../../../harness/compare/shape.ts';
+import { shapeOf } from '../../../harness/model/shape.ts';
 import { DIFF_CLASSES, type DiffClass } from '../../../harness/compare/types.ts';
-import type { OperationOutcome, TargetOutcome } from '../../../harness/replay/outcome.ts';
+import type { OperationOutcome, TargetOutcome } from '../../../harness/model/run/outcome.ts';
 
 /**
  * The hand-written case table: one file per case in test/fixtures/compare/, canonical

@@ -2,7 +2,7 @@ import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { normaliseSide, recordedSide } from '../../../harness/compare/normalise.ts';
-import type { TargetOutcome } from '../../../harness/replay/outcome.ts';
+import type { TargetOutcome } from '../../../harness/model/run/outcome.ts';
 import { bsonDoc } from './arbitraries.ts';
 
 const ejson = (v: unknown): string => BSON.EJSON.stringify({ v } as BSON.Document, { relaxed: false });

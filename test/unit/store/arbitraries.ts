@@ -1,6 +1,6 @@
 import { fc } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
-import type { OperationRecord } from '../../../harness/store/record.ts';
+import type { OperationRecord } from '../../../harness/model/record.ts';
 
 /** Field names as they occur: plain, dotted, `$`-operators, odd unicode; never `$`-wrapper look-alikes. */
 const key = fc.oneof(

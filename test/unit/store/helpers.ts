@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON } from 'mongodb';
 import { readCapture, type CaptureIssue } from '../../../harness/store/reader.ts';
-import type { OperationRecord } from '../../../harness/store/record.ts';
+import type { OperationRecord } from '../../../harness/model/record.ts';
 import type { CaptureHeaderInput } from '../../../harness/store/writer.ts';
 
 export const HEADER: CaptureHeaderInput = {

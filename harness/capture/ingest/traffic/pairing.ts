@@ -1,6 +1,6 @@
 import { BSON, type Document } from 'mongodb';
 import { WireProtocolError } from '../../../errors.ts';
-import type { OperationRecord } from '../../../store/record.ts';
+import type { OperationRecord } from '../../../model/record.ts';
 import { decodeMessage, replyToDocument, requestToCommand, type DecodedMessage, type LogicalCommand } from '../../../wire/index.ts';
 import { parseShellDocument } from '../shell-json.ts';
 import type { IngestIssue } from '../summary.ts';

@@ -1,4 +1,4 @@
-import type { OperationRecord } from '../../../store/record.ts';
+import type { OperationRecord } from '../../../model/record.ts';
 import type { IngestCounters, IngestIssue } from '../summary.ts';
 import { listRecording, readPackets } from './files.ts';
 import { pairPackets, type TimedPacket } from './pairing.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runIngest, type IngestSink } from '../../../../harness/capture/ingest/ingest.ts';
-import type { OperationRecord } from '../../../../harness/store/record.ts';
+import type { OperationRecord } from '../../../../harness/model/record.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mc-ingest-bp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { checkCounters, checkLocks, checkQueue, invariantReport, MAX_EXAMPLES } from '../../../harness/bench/invariants.ts';
+import { checkCounters, checkLocks, checkQueue, invariantReport, MAX_EXAMPLES } from '../../../harness/contention/invariants.ts';
 
 describe('checkQueue', () => {
   it('passes when every job was claimed once by the worker the server names', () => {

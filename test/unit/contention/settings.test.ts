@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../../harness/config/schema.ts';
-import { resolveContentionSettings } from '../../../harness/bench/settings.ts';
+import { resolveContentionSettings } from '../../../harness/contention/settings.ts';
 
 const defaults = ConfigSchema.parse({});
 

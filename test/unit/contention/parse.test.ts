@@ -1,7 +1,7 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../harness/errors.ts';
-import { parseDuration, parsePositiveInt, parseSeed, parseWorkerList } from '../../../harness/bench/parse.ts';
+import { parseDuration, parsePositiveInt, parseSeed, parseWorkerList } from '../../../harness/contention/parse.ts';
 
 describe('parseDuration', () => {
   it('reads ms, s, m, h and bare seconds', () => {

@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { decodeOutcomeLine } from '../../../harness/replay/run-reader.ts';
-import type { OperationOutcome } from '../../../harness/replay/outcome.ts';
+import { decodeOutcomeLine } from '../../../../harness/model/run/reader.ts';
+import type { OperationOutcome } from '../../../../harness/model/run/outcome.ts';
 
 const outcome: OperationOutcome = {
   seq: 12,

@@ -1,7 +1,7 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { decimalFromString, decimalToString } from '../../../harness/store/decimal.ts';
+import { decimalFromString, decimalToString } from '../../../../harness/model/ejson/decimal.ts';
 
 const hex = (d: BSON.Decimal128): string => Buffer.from(d.bytes).toString('hex');
 

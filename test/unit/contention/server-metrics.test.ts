@@ -1,8 +1,8 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { metricFigures, NOT_AVAILABLE, SERVER_METRICS, snapshotMetrics } from '../../../harness/bench/server-metrics.ts';
-import { isWriteConflictLine, logFigure, parseGetLog } from '../../../harness/bench/server-log.ts';
+import { metricFigures, NOT_AVAILABLE, SERVER_METRICS, snapshotMetrics } from '../../../harness/contention/server-metrics.ts';
+import { isWriteConflictLine, logFigure, parseGetLog } from '../../../harness/contention/server-log.ts';
 
 describe('serverStatus figures', () => {
   it('reads driver number types and reports what is absent as not available, never 0', () => {

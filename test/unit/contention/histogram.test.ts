@@ -1,8 +1,8 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, recordMs, summarise } from '../../../harness/bench/histogram.ts';
-import { errorCodeName } from '../../../harness/bench/error-code.ts';
-import { seededRng } from '../../../harness/bench/rng.ts';
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, recordMs, summarise } from '../../../harness/contention/histogram.ts';
+import { errorCodeName } from '../../../harness/contention/error-code.ts';
+import { seededRng } from '../../../harness/contention/rng.ts';
 
 describe('latency histogram', () => {
   it('records milliseconds as microseconds and summarises percentiles', () => {

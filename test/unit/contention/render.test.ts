@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { summarise as summariseTargets } from '../../../harness/bench/contention.ts';
-import { createLatencyHistogram, encodeHistogram, recordMs, summarise } from '../../../harness/bench/histogram.ts';
-import { renderContentionHtml } from '../../../harness/bench/render-html.ts';
-import { renderContentionMarkdown } from '../../../harness/bench/render-markdown.ts';
-import type { ContentionResult, StepResult } from '../../../harness/bench/result.ts';
-import { metricFigures, snapshotMetrics } from '../../../harness/bench/server-metrics.ts';
+import { summarise as summariseTargets } from '../../../harness/contention/contention.ts';
+import { createLatencyHistogram, encodeHistogram, recordMs, summarise } from '../../../harness/contention/histogram.ts';
+import { renderContentionHtml } from '../../../harness/contention/render-html.ts';
+import { renderContentionMarkdown } from '../../../harness/contention/render-markdown.ts';
+import type { ContentionResult, StepResult } from '../../../harness/contention/result.ts';
+import { metricFigures, snapshotMetrics } from '../../../harness/contention/server-metrics.ts';
 
 function step(target: string, workers: number, opsPerSec: number, status: unknown, violations = 0): StepResult {
   const h = createLatencyHistogram();

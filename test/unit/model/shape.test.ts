@@ -1,7 +1,7 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { shapeOf } from '../../../harness/compare/shape.ts';
+import { shapeOf } from '../../../harness/model/shape.ts';
 
 describe('shapeOf', () => {
   it('replaces literals by their types and keeps operators, sort and projection', () => {

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, recordUs, summarise } from '../../../harness/replay/histogram.ts';
+import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, recordUs, summarise } from '../../../harness/model/histogram.ts';
 
 const latencies = fc.array(fc.integer({ min: 1, max: 60_000_000 }), { maxLength: 200 });
 

@@ -1,10 +1,10 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { ByteSink, canonicalText, quote, writeInteger, writeString } from '../../../harness/store/ejson-text.ts';
-import { toCanonical } from '../../helpers/ejson-tree.ts';
-import { encodeRecordLine, writeRecordLine } from '../../../harness/store/line-codec.ts';
-import { bsonBytes, bsonDocument, operationRecord } from './arbitraries.ts';
+import { ByteSink, canonicalText, quote, writeInteger, writeString } from '../../../../harness/model/ejson/text.ts';
+import { toCanonical } from '../../../helpers/ejson-tree.ts';
+import { encodeRecordLine, writeRecordLine } from '../../../../harness/store/line-codec.ts';
+import { bsonBytes, bsonDocument, operationRecord } from '../../store/arbitraries.ts';
 
 /** Strings that stress escaping: quotes, backslashes, controls, lone and paired surrogates, long runs. */
 const nastyString = fc.oneof(

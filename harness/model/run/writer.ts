@@ -3,11 +3,10 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { BSON } from 'mongodb';
-import type { HistogramEntry } from './engine.ts';
-import { canonicalText } from '../store/ejson-text.ts';
-import { encodeHistogram } from './histogram.ts';
+import { canonicalText } from '../ejson/text.ts';
+import { encodeHistogram } from '../histogram.ts';
 import type { OperationOutcome } from './outcome.ts';
-import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_JSON, type HistogramLine, type RunJson } from './run-files.ts';
+import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_JSON, type HistogramEntry, type HistogramLine, type RunJson } from './files.ts';
 
 /**
  * Writes a run directory as the replay goes: outcomes stream to disk with
@@ -35,7 +34,7 @@ export class RunWriter {
 
   /**
    * Awaits only when the file stream is behind (backpressure), so the hot path stays synchronous.
-   * Lines are canonical EJSON written in one walk (store/ejson-text.ts, the capture store's
+   * Lines are canonical EJSON written in one walk (harness/model/ejson/text.ts, the capture store's
    * writer, property-tested to give the driver's characters) instead of `EJSON.stringify`,
    * which builds a wrapper tree first; they go to the stream in batches of BATCH_CHARS,
    * since a stream write per operation put a small fs write behind nearly every op.

@@ -48,7 +48,7 @@ export interface OperationOutcome {
   readonly db: string;
   readonly coll?: string;
   readonly cmd: string;
-  /** Shape id from harness/compare/shape.ts. */
+  /** Shape id from harness/model/shape.ts. */
   readonly shape: string;
   /** The command as sent (after rewriting), for evidence in reports. */
   readonly command: BSON.Document;

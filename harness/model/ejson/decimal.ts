@@ -6,7 +6,7 @@ import { BSON } from 'mongodb';
  * other value goes through the library. The library does 128-bit arithmetic with Long
  * for every value: measured on bench/store lines, fromString 1.8 µs and toString
  * 1.3 µs per call, a tenth of the whole record line. Property tests against the library:
- * test/unit/store/decimal.test.ts.
+ * test/unit/harness/model/ejson/decimal.ts.test.ts.
  */
 
 const TWO32 = 0x1_0000_0000;

@@ -12,7 +12,7 @@ import { decimalToString } from './decimal.ts';
  * pieces, their template-literal ropes and the join's flatten were most of the cost).
  *
  * The text is the same as `JSON.stringify(toCanonical(value))` (the reference serialiser in test/helpers/ejson-tree.ts),
- * character for character: property tests in test/unit/store/ejson-text.test.ts.
+ * character for character: property tests in test/unit/model/ejson/text.test.ts.
  * Rare types (Code, Symbol, DBPointer, DBRef, …) go through the driver library.
  */
 export function canonicalText(value: unknown): string | undefined {

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BSON } from 'mongodb';
-import { RunCorruptError } from '../errors.ts';
-import { decodeHistogram, type LatencyHistogram } from './histogram.ts';
+import { RunCorruptError } from '../../errors.ts';
+import { decodeHistogram, type LatencyHistogram } from '../histogram.ts';
 import type { OperationOutcome } from './outcome.ts';
-import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_FORMAT, RUN_FORMAT_VERSION, RUN_JSON, type HistogramLine, type RunJson } from './run-files.ts';
+import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_FORMAT, RUN_FORMAT_VERSION, RUN_JSON, type HistogramLine, type RunJson } from './files.ts';
 
 /**
  * Reading a run directory, for the compare stage and for merge. Outcomes stream one

@@ -2,11 +2,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RunMergeError } from '../errors.ts';
-import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, summarise, type LatencyHistogram } from './histogram.ts';
-import { emptyCounts, OUTCOMES_FILE, RUN_FORMAT, RUN_FORMAT_VERSION, type HistogramLine, type RunCounts, type RunJson } from './run-files.ts';
-import { readRun } from './run-reader.ts';
-import { writeHistograms, writeRunJson } from './run-writer.ts';
+import { RunMergeError } from '../../errors.ts';
+import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, summarise, type LatencyHistogram } from '../histogram.ts';
+import { emptyCounts, OUTCOMES_FILE, RUN_FORMAT, RUN_FORMAT_VERSION, type HistogramLine, type RunCounts, type RunJson } from './files.ts';
+import { readRun } from './reader.ts';
+import { writeHistograms, writeRunJson } from './writer.ts';
 
 /**
  * `mongo-compat merge RUN_DIR... --out RUN_DIR`: joins shard runs into one. Outcome

@@ -1,9 +1,9 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { reviveCanonical } from '../../../harness/store/ejson-read.ts';
-import { stringifyCanonical } from '../../helpers/ejson-tree.ts';
-import { bsonBytes, bsonDocument } from './arbitraries.ts';
+import { reviveCanonical } from '../../../../harness/model/ejson/read.ts';
+import { stringifyCanonical } from '../../../helpers/ejson-tree.ts';
+import { bsonBytes, bsonDocument } from '../../store/arbitraries.ts';
 
 describe('canonical EJSON codec', () => {
   propTest.prop([bsonDocument], { numRuns: 400 })('round-trips any document type for type', (doc) => {

@@ -1,6 +1,6 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { findKnee, KNEE_TOLERANCE } from '../../../harness/bench/knee.ts';
+import { findKnee, KNEE_TOLERANCE } from '../../../harness/contention/knee.ts';
 
 const curve = (...ops: number[]) => ops.map((opsPerSec, i) => ({ workers: 2 ** i, opsPerSec }));
 

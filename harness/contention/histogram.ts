@@ -1,9 +1,9 @@
-import { decodeHistogram as decodeShared, encodeHistogram as encodeShared, newHistogram, recordUs, type LatencyHistogram } from '../replay/histogram.ts';
+import { decodeHistogram as decodeShared, encodeHistogram as encodeShared, newHistogram, recordUs, type LatencyHistogram } from '../model/histogram.ts';
 
 /**
  * Latency histograms of the contention bench. The settings (µs, 1 µs to 1 h, 3
  * significant digits, compressed base64 that merges with add()) are the project's one
- * HDR module, harness/replay/histogram.ts, so bench and replay histograms merge
+ * HDR module, harness/model/histogram.ts, so bench and replay histograms merge
  * alike. This file adds the bench's own summary: p95 and p99.9 as the issue asks.
  */
 export type { LatencyHistogram };

@@ -1,3 +1,5 @@
+import type { LatencyHistogram } from '../histogram.ts';
+
 /**
  * The layout of a run directory, shared by the writer, the reader and merge:
  *
@@ -20,6 +22,16 @@ export interface HistogramLine {
   readonly count: number;
   /** HdrHistogram compressed base64 (see histogram.ts), microseconds. */
   readonly hist: string;
+}
+
+/** A latency histogram in memory, before it is encoded into a HistogramLine. */
+export interface HistogramEntry {
+  readonly target: string;
+  readonly app: string;
+  readonly cmd: string;
+  readonly shape: string;
+  readonly shapeText: string;
+  readonly hist: LatencyHistogram;
 }
 
 export interface RunTargetInfo {
