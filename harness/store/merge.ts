@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { readCapture, readCaptureHeader, type CaptureIssue } from './reader.ts';
 import type { CaptureHeader, OperationRecord } from '../model/record.ts';
-import { LOSSLESS_QUEUE_CHARS } from './split.ts';
+import { LOSSLESS_QUEUE_BYTES } from './split.ts';
 import { openCaptureWriter } from './writer.ts';
 
 export interface MergeResult {
@@ -59,7 +59,7 @@ export async function mergeCaptures(inputs: readonly string[], options: { out: s
       if (min === -1) break;
       const rec = heads[min]!;
       w.write(order === 'seq' ? rec : { ...rec, seq: seq++ });
-      if (w.queuedBytes > LOSSLESS_QUEUE_CHARS) await w.drain();
+      if (w.queuedBytes > LOSSLESS_QUEUE_BYTES) await w.drain();
       heads[min] = (await iters[min]!.next()).value as OperationRecord | undefined;
     }
   } finally {

@@ -6,7 +6,7 @@ import type { CaptureHeader } from '../model/record.ts';
 import { openCaptureWriter, type CaptureWriter } from './writer.ts';
 
 /** Queue bound before split/merge wait for the disk: they must not drop records. */
-export const LOSSLESS_QUEUE_CHARS = 8 * 1024 * 1024;
+export const LOSSLESS_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /**
  * FNV-1a (32-bit) of the connection id: stable across runs, machines and Node versions,
@@ -54,7 +54,7 @@ export async function splitCapture(
     for await (const r of readCapture(inputs, { onIssue: (i) => (issues++, options.onIssue?.(i)) })) {
       const w = writers[connectionShard(r.conn, shards)]!;
       w.write(r);
-      if (w.queuedBytes > LOSSLESS_QUEUE_CHARS) await w.drain();
+      if (w.queuedBytes > LOSSLESS_QUEUE_BYTES) await w.drain();
     }
   } finally {
     await Promise.all(writers.map((w) => w.close()));

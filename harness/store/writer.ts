@@ -30,7 +30,7 @@ export interface CaptureWriterOptions {
   /** Uncompressed bytes that may wait for disk before records are dropped (default 64 MiB). */
   maxQueueBytes?: number;
   /** A batch of lines becomes a gzip member at this many bytes (default 256 KiB). */
-  chunkChars?: number;
+  chunkBytes?: number;
   /** Lines never wait longer than this before reaching the file (default 1000 ms). */
   flushIntervalMs?: number;
 }
@@ -76,7 +76,7 @@ class GzipLinesWriter implements CaptureWriter {
   private readonly headerMember: Promise<Buffer>;
   private readonly rotateBytes: number;
   private readonly maxQueueBytes: number;
-  private readonly chunkChars: number;
+  private readonly chunkBytes: number;
   /**
    * The batch being filled: each line is encoded straight into this buffer as UTF-8
    * (writeRecordLine), newline included; `batch.pos` is its length. Measured on
@@ -87,7 +87,7 @@ class GzipLinesWriter implements CaptureWriter {
   private batch: ByteSink;
   private pendingCount = 0;
   /** Bytes serialised but not yet on disk (batch + compressing + writing). */
-  private queuedChars = 0;
+  private pendingBytes = 0;
   private fh: FileHandle | undefined;
   private fileBytes = 0;
   /** Records and drops of the current part, for its footer. */
@@ -107,8 +107,8 @@ class GzipLinesWriter implements CaptureWriter {
   ) {
     this.rotateBytes = options.rotateBytes ?? Infinity;
     this.maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
-    this.chunkChars = options.chunkChars ?? 256 * 1024;
-    this.batch = new ByteSink(Buffer.allocUnsafe(this.chunkChars + BATCH_SLACK));
+    this.chunkBytes = options.chunkBytes ?? 256 * 1024;
+    this.batch = new ByteSink(Buffer.allocUnsafe(this.chunkBytes + BATCH_SLACK));
     this.headerMember = gzipAsync(`${JSON.stringify(header)}\n`, GZIP);
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000);
     this.timer.unref();
@@ -129,7 +129,7 @@ class GzipLinesWriter implements CaptureWriter {
   }
 
   get queuedBytes(): number {
-    return this.queuedChars;
+    return this.pendingBytes;
   }
 
   drain(): Promise<void> {
@@ -154,16 +154,16 @@ class GzipLinesWriter implements CaptureWriter {
     batch.byte(0x0a);
     const bytes = batch.pos - start;
     // The bound is a memory guard: a line that would pass it is taken back out of the batch.
-    if (this.queuedChars + bytes > this.maxQueueBytes) {
+    if (this.pendingBytes + bytes > this.maxQueueBytes) {
       batch.pos = start;
       this.dropped++;
       this.partDropped++;
       return false;
     }
     this.pendingCount++;
-    this.queuedChars += bytes;
+    this.pendingBytes += bytes;
     this.written++;
-    if (batch.pos >= this.chunkChars) this.flush();
+    if (batch.pos >= this.chunkBytes) this.flush();
     return true;
   }
 
@@ -174,7 +174,7 @@ class GzipLinesWriter implements CaptureWriter {
     const text = this.batch.buf.subarray(0, this.batch.pos);
     const chars = this.batch.pos;
     const count = this.pendingCount;
-    this.batch = new ByteSink(Buffer.allocUnsafe(this.chunkChars + BATCH_SLACK));
+    this.batch = new ByteSink(Buffer.allocUnsafe(this.chunkBytes + BATCH_SLACK));
     this.pendingCount = 0;
     const compressed = gzipAsync(text, GZIP);
     compressed.catch(() => undefined); // observed through `tail`
@@ -190,7 +190,7 @@ class GzipLinesWriter implements CaptureWriter {
       } catch (err) {
         this.failure ??= err;
       } finally {
-        this.queuedChars -= chars;
+        this.pendingBytes -= chars;
       }
     });
   }

@@ -8,7 +8,7 @@ import type { RedactionOptions } from './redaction.ts';
 import { InlineRecording, type RecordingPipe, type RecordingSettings } from './recording.ts';
 import type { ReplyMode } from './reply-summary.ts';
 import { ProxySession, type SessionContext } from './session.ts';
-import { WorkerRecording } from './worker-recording.ts';
+import { WorkerRecording } from './worker/start.ts';
 import { formatStatus, newStats, type ProxyStats } from './stats.ts';
 import { parseUpstream, type UpstreamMember } from './upstream.ts';
 

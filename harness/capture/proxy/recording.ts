@@ -7,7 +7,7 @@ import type { ReplyMode } from './reply-summary.ts';
 /**
  * Where the proxy's sessions hand every framed message once it has been forwarded.
  * Two implementations: InlineRecording decodes on the proxy's own thread into any
- * RecordSink; WorkerRecording (worker-recording.ts) ships the bytes to a recording
+ * RecordSink; WorkerRecording (worker/start.ts) ships the bytes to a recording
  * worker that decodes and writes the capture file, so the forwarding thread only
  * forwards and frames. Neither ever makes the proxy wait.
  */

@@ -18,7 +18,7 @@ describe('capture writer and reader', () => {
   propTest.prop([fc.array(operationRecord, { maxLength: 8 })], { numRuns: 60 })(
     'any generated record written and read back is equal, type for type',
     async (records) => {
-      const w = await openCaptureWriter(fresh(), HEADER, { chunkChars: 500 });
+      const w = await openCaptureWriter(fresh(), HEADER, { chunkBytes: 500 });
       for (const r of records) expect(w.write(r)).toBe(true);
       await w.close();
       const { records: back, issues } = await readAll(w.files);
@@ -45,7 +45,7 @@ describe('capture writer and reader', () => {
 
   it('rotates by size into parts that read back in order as one capture', async () => {
     const base = fresh();
-    const w = await openCaptureWriter(base, HEADER, { rotateBytes: 4000, chunkChars: 2000 });
+    const w = await openCaptureWriter(base, HEADER, { rotateBytes: 4000, chunkBytes: 2000 });
     for (let i = 0; i < 300; i++) w.write(sampleRecord(i));
     await w.close();
     expect(w.files.length).toBeGreaterThan(2);
@@ -57,7 +57,7 @@ describe('capture writer and reader', () => {
   });
 
   it('ends each file with a footer counting its records and drops; a file never closed has none', async () => {
-    const w = await openCaptureWriter(fresh(), HEADER, { maxQueueBytes: 1500, rotateBytes: 1, chunkChars: 1 });
+    const w = await openCaptureWriter(fresh(), HEADER, { maxQueueBytes: 1500, rotateBytes: 1, chunkBytes: 1 });
     for (let i = 0; i < 20; i++) w.write(sampleRecord(i));
     await w.close();
     const footers: Array<[string, unknown]> = [];
@@ -161,7 +161,7 @@ describe('a capture cut short at any byte', () => {
   const members: Array<[number, number]> = [];
 
   it('is prepared: small batches, so gzip members end all along the file', async () => {
-    const w = await openCaptureWriter(fresh(), HEADER, { chunkChars: 600 });
+    const w = await openCaptureWriter(fresh(), HEADER, { chunkBytes: 600 });
     for (let i = 0; i < TOTAL; i++) w.write(sampleRecord(i));
     await w.close();
     bytes = readFileSync(w.files[0]!);

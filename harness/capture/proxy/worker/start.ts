@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ProxyError } from '../../errors.ts';
-import type { CaptureHeaderInput, CaptureWriterOptions } from '../../store/writer.ts';
-import type { RecordingPipe, RecordingSettings } from './recording.ts';
-import { ENTRY, ENTRY_FIELDS } from './worker-protocol.ts';
+import { ProxyError } from '../../../errors.ts';
+import type { CaptureHeaderInput, CaptureWriterOptions } from '../../../store/writer.ts';
+import type { RecordingPipe, RecordingSettings } from '../recording.ts';
+import { ENTRY, ENTRY_FIELDS } from './protocol.ts';
 
 /**
  * A batch is posted BATCH_MS after its first entry, or sooner when it holds BATCH_BYTES.
@@ -35,7 +35,7 @@ interface Counts {
 /**
  * Recording off the forwarding thread. The proxy's thread copies each framed message
  * into the current batch (one memcpy) and posts the batch once per event-loop turn;
- * the recording worker decodes, pairs and writes the capture (recording-worker.ts).
+ * the recording worker decodes, pairs and writes the capture (thread.ts).
  * Decoding, pairing and serialising cost ~8 µs of CPU per small operation (5 to decode
  * and pair, 2.2 to encode, gzip on the pool), but done on the forwarding thread it also
  * delays every other connection's bytes; bench/proxy's "inline" mode keeps it there.
@@ -224,7 +224,7 @@ export class WorkerRecording implements RecordingPipe {
 /** The worker runs TypeScript like the CLI does: tsx registered first (Node 20 workers do not inherit loaders). */
 function workerSource(): string {
   const tsx = pathToFileURL(tsxEsmApi()).href;
-  const entry = new URL('./recording-worker.ts', import.meta.url).href;
+  const entry = new URL('./thread.ts', import.meta.url).href;
   return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
 }
 

@@ -1,16 +1,16 @@
-// The proxy's recording worker (worker-recording.ts starts it): decodes the framed
+// The proxy's recording worker (start.ts starts it): decodes the framed
 // messages the forwarding thread sends over, pairs them into operation records and
 // writes the capture file. Messages from the main thread, in order:
-//   {t:'batch', opens, meta, data}  (see worker-recording.ts for the layout)
+//   {t:'batch', opens, meta, data}  (see start.ts for the layout)
 //   {t:'finish'}
 // Messages to it: {t:'ready', files} | {t:'error', message} | {t:'ack', …counts} |
 // {t:'log', line} | {t:'done', …counts, files}.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openCaptureWriter, type CaptureHeaderInput, type CaptureWriter, type CaptureWriterOptions } from '../../store/writer.ts';
-import { InlineRecording, type RecordingSettings } from './recording.ts';
-import { ENTRY, ENTRY_FIELDS } from './worker-protocol.ts';
+import { openCaptureWriter, type CaptureHeaderInput, type CaptureWriter, type CaptureWriterOptions } from '../../../store/writer.ts';
+import { InlineRecording, type RecordingSettings } from '../recording.ts';
+import { ENTRY, ENTRY_FIELDS } from './protocol.ts';
 
 interface Init {
   readonly path: string;
