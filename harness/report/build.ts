@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { ContentionResult } from '../contention/result.ts';
-import { Comparator, NO_APP } from '../compare/compare.ts';
+import { NO_APP } from '../compare/compare.ts';
 import type { Config } from '../config/schema.ts';
 import { ReportInputError } from '../errors.ts';
 import type { OperationOutcome } from '../model/run/outcome.ts';
-import { readRun, readRunOutcomes, type RunIssue } from '../model/run/reader.ts';
+import type { RunIssue } from '../model/run/reader.ts';
+import { compareRunDir } from './compare-run.ts';
 import { assembleReport, type OutcomeTally } from './assemble.ts';
 import { captureDrops } from './capture-drops.ts';
 import { ErrorTable } from './error-table.ts';
@@ -25,30 +26,28 @@ export interface BuildOptions {
  * compare's bounded state and per-app tallies, never the outcomes.
  */
 export async function buildReport(runDir: string, config: Config, options: BuildOptions = {}): Promise<ReportDocument> {
-  const data = await readRun(runDir);
-  const baselines = data.run.targets.filter((t) => t.role === 'baseline');
-  const baseline = baselines[0];
-  if (!baseline) throw new ReportInputError(`${runDir}/run.json: no baseline target in the run`);
-  const secondBaseline = baselines[1]?.name;
-  const candidates = data.run.targets.filter((t) => t.role === 'candidate').map((t) => t.name);
-  const comparator = new Comparator({ baseline: baseline.name, ...(secondBaseline ? { secondBaseline } : {}), candidates, config: config.compare });
   const issues: RunIssue[] = [];
-  const onIssue = (i: RunIssue): void => {
-    issues.push(i);
-  };
-  if (secondBaseline) for await (const o of readRunOutcomes(runDir)) comparator.learn(o);
   const tally: OutcomeTally = new Map();
   const errors = new ErrorTable();
-  for await (const o of readRunOutcomes(runDir, { onIssue })) {
-    comparator.add(o);
-    count(tally, o, baseline.name, candidates);
-    errors.add(o);
-  }
+  let baseline = '';
+  let candidates: readonly string[] = [];
+  const { data, compare } = await compareRunDir(runDir, {
+    config: config.compare,
+    onIssue: (i) => issues.push(i),
+    onOutcome: (o) => {
+      count(tally, o, baseline, candidates);
+      errors.add(o);
+    },
+    onRun: (run) => {
+      baseline = run.targets.find((t) => t.role === 'baseline')?.name ?? '';
+      candidates = run.targets.filter((t) => t.role === 'candidate').map((t) => t.name);
+    },
+  });
   const bench = options.benchFile ? await readBench(options.benchFile) : undefined;
   const droppedAtCapture = options.droppedAtCapture !== undefined && options.droppedAtCapture !== null ? options.droppedAtCapture : await captureDrops(data.run.inputs);
   return assembleReport({
     data,
-    compare: comparator.finish(),
+    compare,
     tally,
     errors: errors.rows(),
     issues,

@@ -1,8 +1,11 @@
 import type { ReportDocument, SummaryRow } from './schema.ts';
-import { fmtMs } from './svg.ts';
 
-/** Small text helpers shared by the Markdown, HTML and JUnit renderers. */
-export { fmtMs };
+/** Small text helpers shared by the Markdown, HTML and JUnit renderers and the charts. */
+export function fmtMs(us: number): string {
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1_000_000) return `${+(us / 1000).toPrecision(3)} ms`;
+  return `${+(us / 1_000_000).toPrecision(3)} s`;
+}
 
 export function fmtRatio(r: number | null): string {
   return r === null ? '—' : `×${r.toFixed(2)}`;
@@ -39,4 +42,28 @@ export function qualityLines(doc: ReportDocument): string[] {
 export function shortShape(text: string | undefined, max = 140): string {
   if (!text) return '';
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Text made safe for one Markdown table cell: a pipe would end the cell, a newline the row. */
+export function mdCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/**
+ * One line per collection that differs after writes: counts on both sides, how many
+ * documents changed, are missing or extra with the first `_id`s of each, and index
+ * specs only one side has. Plain text; renderers escape or quote it.
+ */
+export function stateLine(s: ReportDocument['state'][number]): string {
+  const kinds = (['changed', 'missing', 'extra'] as const).map((k) => {
+    const total = s.totals?.[k] ?? s[k].length;
+    return total === 0 ? `${k} 0` : `${k} ${total} (first: ${s[k].join(', ')}${total > s[k].length ? ', …' : ''})`;
+  });
+  const counts = s.baselineCount !== undefined && s.candidateCount !== undefined ? `${s.baselineCount} → ${s.candidateCount} documents; ` : '';
+  const idx = [
+    ...(s.indexes?.missing.length ? [`index only on the baseline: ${s.indexes.missing.join(', ')}`] : []),
+    ...(s.indexes?.extra.length ? [`index only on ${s.candidate}: ${s.indexes.extra.join(', ')}`] : []),
+  ];
+  const byWhat = s.method === 'documents' ? 'joined by _id' : 'too large to join by _id: count and hash only';
+  return `${s.candidate}: ${s.ns}: ${counts}${kinds.join(', ')}${idx.length ? `; ${idx.join('; ')}` : ''} (${byWhat})`;
 }

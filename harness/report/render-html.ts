@@ -1,9 +1,10 @@
-import type { ContentionResult } from '../contention/result.ts';
 import { DIFF_CLASSES } from '../compare/types.ts';
-import { renderLineChart } from './charts/line-chart.ts';
-import { fmtMs, fmtRatio, fmtSkipped, qualityLines, shortShape, targetLabel, verdictWord } from './format.ts';
+import { stackedBarChart } from './charts/bar-chart.ts';
+import { cdfChart } from './charts/cdf-chart.ts';
+import { contentionSectionHtml } from './contention/render-html.ts';
+import { escXml as esc } from './escape.ts';
+import { fmtMs, fmtRatio, fmtSkipped, qualityLines, shortShape, targetLabel, stateLine, verdictWord } from './format.ts';
 import type { AppSection, ReportDocument } from './schema.ts';
-import { cdfChart, escXml as esc, stackedBarChart } from './svg.ts';
 
 /** Shapes per app whose latency CDF is drawn. */
 const CHARTED_SHAPES = 4;
@@ -14,7 +15,7 @@ const CHARTED_SHAPES = 4;
  * out in one column no wider than the window (tables wrap, code scrolls inside its
  * own box) so nobody scrolls sideways. Evidence is folded in <details>.
  */
-export async function renderHtml(doc: ReportDocument): Promise<string> {
+export function renderHtml(doc: ReportDocument): string {
   const h: string[] = [];
   h.push('<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">');
   h.push(`<title>mongo-compat report: ${esc(doc.candidates.join(', '))} against ${esc(doc.baseline)}</title><style>${CSS}</style></head><body>`);
@@ -55,13 +56,13 @@ export async function renderHtml(doc: ReportDocument): Promise<string> {
   if (doc.state.length) {
     h.push('<h2 id="state">State after writes</h2><ul>');
     for (const s of doc.state) {
-      h.push(`<li id="${anchor('', 'state')}">${esc(s.candidate)}: <code>${esc(s.ns)}</code> changed ${s.changed.length}, missing ${s.missing.length}, extra ${s.extra.length} (${esc(s.method)})`);
+      h.push(`<li id="${anchor('', 'state')}">${esc(stateLine(s))}`);
       if (s.samples?.length) h.push(`<details><summary>samples</summary>${s.samples.map((x) => `<div class="pair"><div><h5>baseline</h5><pre>${esc(x.baseline ?? '∅')}</pre></div><div><h5>candidate</h5><pre>${esc(x.candidate ?? '∅')}</pre></div></div>`).join('')}</details>`);
       h.push('</li>');
     }
     h.push('</ul>');
   }
-  if (doc.bench) h.push(await benchSection(doc.bench));
+  if (doc.bench) h.push(contentionSectionHtml(doc.bench));
   h.push(`<footer>mongo-compat report format ${doc.version}, generated ${esc(doc.generatedAt)}.</footer></body></html>`);
   return `${h.join('\n')}\n`;
 }
@@ -110,21 +111,6 @@ function appSection(doc: ReportDocument, a: AppSection): string {
     h.push('</tbody></table>');
   }
   return h.join('\n');
-}
-
-async function benchSection(bench: ContentionResult): Promise<string> {
-  const names = bench.targets.map((t) => t.name);
-  const of = (t: string) => bench.steps.filter((s) => s.target === t).sort((a, b) => a.workers - b.workers);
-  const svg = await renderLineChart({
-    title: 'Contention: throughput (findAndModify/s)',
-    xLabel: 'workers',
-    yLabel: 'ops/s',
-    xScale: 'log2',
-    series: names.map((n) => ({ name: n, points: of(n).map((s) => ({ x: s.workers, y: Math.round(s.opsPerSec) })) })),
-    width: 480,
-  });
-  const rows = bench.summary.map((s) => `<tr><td>${esc(s.target)}</td><td class="n">${s.bestOpsPerSec.toFixed(1)}</td><td class="n">${s.knee ? s.knee.workers : '—'}</td><td class="n">${s.violations}</td></tr>`);
-  return `<h2 id="bench">Contention benchmark (${esc(bench.settings.workload)})</h2><figure class="bench">${svg}</figure><table><thead><tr><th>target</th><th>best ops/s</th><th>knee (workers)</th><th>invariant violations</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function anchor(app: string, shape: string): string {

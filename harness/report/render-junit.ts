@@ -1,3 +1,4 @@
+import { xmlAttr, xmlText } from './escape.ts';
 import type { ReportDocument } from './schema.ts';
 
 /**
@@ -29,42 +30,28 @@ export function renderJunit(doc: ReportDocument): string {
       let body = '';
       if (fails.length) {
         suiteFailures++;
-        body += `<failure message="${attr(fails[0]!.message)}" type="${attr(fails[0]!.evidence.kind === 'group' ? fails[0]!.evidence.class : 'latency')}">${text_(fails.map((r) => `${r.message}\n  evidence: ${JSON.stringify(r.evidence)}`).join('\n'))}</failure>`;
+        body += `<failure message="${xmlAttr(fails[0]!.message)}" type="${xmlAttr(fails[0]!.evidence.kind === 'group' ? fails[0]!.evidence.class : 'latency')}">${xmlText(fails.map((r) => `${r.message}\n  evidence: ${JSON.stringify(r.evidence)}`).join('\n'))}</failure>`;
       }
       const out = [`shape: ${text}`, ...warns.map((r) => `WARN: ${r.message}`)].join('\n');
-      body += `<system-out>${text_(out)}</system-out>`;
-      cases.push(`    <testcase name="${attr(name)}" classname="${attr(`${s.app}.${s.candidate}`)}" time="0">${body}</testcase>`);
+      body += `<system-out>${xmlText(out)}</system-out>`;
+      cases.push(`    <testcase name="${xmlAttr(name)}" classname="${xmlAttr(`${s.app}.${s.candidate}`)}" time="0">${body}</testcase>`);
     }
     // State differences are per database: one case per app × candidate carries them.
     const stateReasons = s.reasons.filter((r) => r.evidence.kind === 'state');
     if (stateReasons.length) {
       const fails = stateReasons.filter((r) => r.level === 'fail');
       if (fails.length) suiteFailures++;
-      cases.push(`    <testcase name="state after writes" classname="${attr(`${s.app}.${s.candidate}`)}" time="0">${fails.length ? `<failure message="${attr(fails[0]!.message)}" type="state-differs">${text_(fails.map((r) => r.message).join('\n'))}</failure>` : ''}</testcase>`);
+      cases.push(`    <testcase name="state after writes" classname="${xmlAttr(`${s.app}.${s.candidate}`)}" time="0">${fails.length ? `<failure message="${xmlAttr(fails[0]!.message)}" type="state-differs">${xmlText(fails.map((r) => r.message).join('\n'))}</failure>` : ''}</testcase>`);
     }
     tests += cases.length;
     failures += suiteFailures;
     suites.push(
-      `  <testsuite name="${attr(`${s.app} on ${s.candidate} (${s.version})`)}" tests="${cases.length}" failures="${suiteFailures}" errors="0" skipped="0" time="0" timestamp="${attr(doc.run.startedAt.replace(/Z$/, ''))}">`,
-      `    <properties><property name="verdict" value="${s.verdict}"/><property name="baseline" value="${attr(doc.baseline)}"/><property name="replayed" value="${s.replayed}"/></properties>`,
+      `  <testsuite name="${xmlAttr(`${s.app} on ${s.candidate} (${s.version})`)}" tests="${cases.length}" failures="${suiteFailures}" errors="0" skipped="0" time="0" timestamp="${xmlAttr(doc.run.startedAt.replace(/Z$/, ''))}">`,
+      `    <properties><property name="verdict" value="${s.verdict}"/><property name="baseline" value="${xmlAttr(doc.baseline)}"/><property name="replayed" value="${s.replayed}"/></properties>`,
       ...cases,
       '  </testsuite>',
     );
   }
   x.push(`<testsuites name="mongo-compat" tests="${tests}" failures="${failures}" errors="0" time="0">`, ...suites, '</testsuites>');
   return `${x.join('\n')}\n`;
-}
-
-/** XML 1.0 forbids most control characters even escaped: they are replaced. */
-function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
-}
-
-function attr(text: string): string {
-  return clean(text).replace(/[&<>"\n\r\t]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function text_(text: string): string {
-  return clean(text).replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -1,4 +1,5 @@
-import { fmtMs, fmtRatio, fmtSkipped, qualityLines, shortShape, targetLabel, verdictWord } from './format.ts';
+import { contentionSectionMarkdown } from './contention/render-markdown.ts';
+import { fmtMs, fmtRatio, fmtSkipped, mdCell as cell, qualityLines, shortShape, targetLabel, stateLine, verdictWord } from './format.ts';
 import type { ReportDocument } from './schema.ts';
 
 /** The report as Markdown (for PR comments, wikis, terminals). Pure. */
@@ -70,17 +71,9 @@ export function renderMarkdown(doc: ReportDocument): string {
   }
   if (doc.state.length) {
     md.push('## State after writes', '');
-    for (const s of doc.state) md.push(`- ${s.candidate}: \`${s.ns}\` changed ${s.changed.length}, missing ${s.missing.length}, extra ${s.extra.length} (${s.method})`);
+    for (const s of doc.state) md.push(`- ${cell(stateLine(s))}`);
     md.push('');
   }
-  if (doc.bench) {
-    md.push('## Contention benchmark', '', '| target | best ops/s | knee (workers) | invariant violations |', '|---|--:|--:|--:|');
-    for (const s of doc.bench.summary) md.push(`| ${cell(s.target)} | ${s.bestOpsPerSec.toFixed(1)} | ${s.knee ? s.knee.workers : '—'} | ${s.violations} |`);
-    md.push('');
-  }
+  if (doc.bench) md.push(...contentionSectionMarkdown(doc.bench));
   return `${md.join('\n')}\n`;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

@@ -6,6 +6,7 @@ import { fc } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../../harness/config/schema.ts';
 import { buildReport } from '../../../harness/report/build.ts';
+import { escXml, xmlAttr, xmlText } from '../../../harness/report/escape.ts';
 import { RENDERERS } from '../../../harness/report/registry.ts';
 import type { ReportDocument } from '../../../harness/report/schema.ts';
 import { makeRun } from '../../fixtures/report/make-run.ts';
@@ -63,5 +64,29 @@ describe('escaping in renderers', () => {
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+/** Numeric character references back to characters, as a parser reads them. */
+const unescape = (text: string): string => text.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+
+describe('escape helpers', () => {
+  it('escXml leaves no markup character and reads back as the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const out = escXml(text);
+        expect(out).not.toMatch(/[<>"']|&(?!#\d+;)/);
+        expect(unescape(out)).toBe(text);
+      }),
+    );
+  });
+
+  it('xmlAttr keeps newlines and tabs as references, so a parser does not fold them to spaces', () => {
+    expect(xmlAttr('a\nb\tc"<')).toBe('a&#10;b&#9;c&#34;&#60;');
+  });
+
+  it('xmlText and xmlAttr replace the control characters XML 1.0 cannot carry', () => {
+    expect(xmlText('a\u0001b\u001fc\n')).toBe('a\ufffdb\ufffdc\n');
+    expect(xmlAttr('\u0000')).toBe('\ufffd');
   });
 });

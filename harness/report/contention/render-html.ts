@@ -1,22 +1,21 @@
-import { renderLineChart, type LineSeries, type Marker } from '../report/charts/line-chart.ts';
-import { fmtErrors, fmtLog, fmtMetric, fmtNum, fmtUs, kneeSentence, settingsLine, stepsOf } from './format.ts';
-import type { ContentionResult } from './result.ts';
+import { fmtNum, fmtUs, kneeSentence } from '../../contention/format.ts';
+import type { ContentionResult } from '../../contention/result.ts';
+import { lineChart, type LineSeries, type Marker } from '../charts/line-chart.ts';
+import { escXml as esc } from '../escape.ts';
+import { fmtErrors, fmtLog, fmtMetric, settingsLine, stepsOf } from './format.ts';
 
 /**
- * The contention result as one self-contained HTML file: inline CSS and inline SVG
- * charts (throughput and p99 against workers, one line per target, knees marked),
- * no script, no external resource. Pure apart from the chart renderer being async.
+ * The contention result as one self-contained HTML file (contention.html): inline CSS
+ * and inline SVG charts (throughput and p99 against workers, one line per target,
+ * knees marked), no script, no external resource. Pure.
  */
-export async function renderContentionHtml(result: ContentionResult): Promise<string> {
-  const tput: LineSeries[] = result.targets.map((t) => ({ name: t.name, points: stepsOf(result, t.name).map((s) => ({ x: s.workers, y: round(s.opsPerSec) })) }));
+export function renderContentionHtml(result: ContentionResult): string {
   const p99: LineSeries[] = result.targets.map((t) => ({ name: t.name, points: stepsOf(result, t.name).map((s) => ({ x: s.workers, y: round(s.latency.p99Us / 1000) })) }));
   const markers: Marker[] = result.summary
     .filter((s) => s.knee && !s.knee.stillRising && result.settings.workers.length > 1)
     .map((s) => ({ series: s.target, x: s.knee!.workers, y: round(s.knee!.opsPerSec), label: `knee ${s.knee!.workers}` }));
-  const [tputSvg, p99Svg] = await Promise.all([
-    renderLineChart({ title: 'Throughput (findAndModify/s)', xLabel: 'workers', yLabel: 'ops/s', xScale: 'log2', series: tput, markers }),
-    renderLineChart({ title: 'p99 latency (ms)', xLabel: 'workers', yLabel: 'p99 ms', xScale: 'log2', series: p99 }),
-  ]);
+  const tputSvg = lineChart({ title: 'Throughput (findAndModify/s)', xLabel: 'workers', yLabel: 'ops/s', xScale: 'log2', series: throughput(result, round), markers });
+  const p99Svg = lineChart({ title: 'p99 latency (ms)', xLabel: 'workers', yLabel: 'p99 ms', xScale: 'log2', series: p99 });
 
   const h: string[] = [];
   h.push('<!doctype html><html lang="en"><head><meta charset="utf-8">');
@@ -63,6 +62,21 @@ export async function renderContentionHtml(result: ContentionResult): Promise<st
   return h.join('\n');
 }
 
+/**
+ * The section a replay report gets when `report --bench contention.json` is given:
+ * the throughput curves and one row per target. It is styled by the report's CSS.
+ */
+export function contentionSectionHtml(result: ContentionResult): string {
+  const svg = lineChart({ title: 'Contention: throughput (findAndModify/s)', xLabel: 'workers', yLabel: 'ops/s', xScale: 'log2', series: throughput(result, Math.round), width: 480 });
+  const rows = result.summary.map((s) => `<tr><td>${esc(s.target)}</td><td class="n">${s.bestOpsPerSec.toFixed(1)}</td><td class="n">${s.knee ? s.knee.workers : '—'}</td><td class="n">${s.violations}</td></tr>`);
+  return `<h2 id="bench">Contention benchmark (${esc(result.settings.workload)})</h2><figure class="bench">${svg}</figure><table><thead><tr><th>target</th><th>best ops/s</th><th>knee (workers)</th><th>invariant violations</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Throughput against workers, one series per target. */
+function throughput(result: ContentionResult, rounding: (n: number) => number): LineSeries[] {
+  return result.targets.map((t) => ({ name: t.name, points: stepsOf(result, t.name).map((s) => ({ x: s.workers, y: rounding(s.opsPerSec) })) }));
+}
+
 function cell(text: string): string {
   return text.startsWith('not available') ? `<td class="na">${esc(text)}</td>` : `<td class="n">${esc(text)}</td>`;
 }
@@ -71,11 +85,7 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}td.na{color:#888;font-style:italic}
-.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}`;
+.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;max-width:100%}svg.chart{max-width:100%;height:auto}`;

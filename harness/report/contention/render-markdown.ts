@@ -1,7 +1,9 @@
-import { fmtErrors, fmtLog, fmtMetric, fmtNum, fmtUs, kneeSentence, settingsLine, stepsOf } from './format.ts';
-import type { ContentionResult } from './result.ts';
+import { fmtNum, fmtUs, kneeSentence } from '../../contention/format.ts';
+import type { ContentionResult } from '../../contention/result.ts';
+import { mdCell as cell } from '../format.ts';
+import { fmtErrors, fmtLog, fmtMetric, settingsLine, stepsOf } from './format.ts';
 
-/** The contention result as Markdown: summary with knees, invariants, per-step tables. Pure. */
+/** The contention result as Markdown (contention.md): summary with knees, invariants, per-step tables. Pure. */
 export function renderContentionMarkdown(result: ContentionResult): string {
   const out: string[] = [];
   out.push(`# findAndModify contention: ${result.settings.workload}`, '');
@@ -19,7 +21,7 @@ export function renderContentionMarkdown(result: ContentionResult): string {
   for (const t of result.targets) {
     for (const s of stepsOf(result, t.name)) {
       const l = s.latency;
-      out.push(`| ${t.name} | ${s.workers} | ${fmtNum(s.opsPerSec, 1)} | ${fmtUs(l.p50Us)} | ${fmtUs(l.p95Us)} | ${fmtUs(l.p99Us)} | ${fmtUs(l.p999Us)} | ${fmtUs(l.maxUs)} | ${fmtErrors(s.errors)} | ${s.invariants.violations === 0 ? 'held' : `**${s.invariants.violations} violated**`} |`);
+      out.push(`| ${cell(t.name)} | ${s.workers} | ${fmtNum(s.opsPerSec, 1)} | ${fmtUs(l.p50Us)} | ${fmtUs(l.p95Us)} | ${fmtUs(l.p99Us)} | ${fmtUs(l.p999Us)} | ${fmtUs(l.maxUs)} | ${cell(fmtErrors(s.errors))} | ${s.invariants.violations === 0 ? 'held' : `**${s.invariants.violations} violated**`} |`);
     }
   }
   out.push('', '## Server metrics per step (measured window)', '');
@@ -27,9 +29,9 @@ export function renderContentionMarkdown(result: ContentionResult): string {
     for (const s of stepsOf(result, t.name)) {
       out.push(`### ${t.name}, ${s.workers} workers`, '');
       out.push('| figure | value |', '|---|---|');
-      for (const m of s.server) out.push(`| ${m.name} | ${fmtMetric(m)} |`);
-      out.push(`| getLog write-conflict lines (id 23802) | ${fmtLog(s.log)} |`);
-      for (const [k, v] of Object.entries(s.workload)) out.push(`| workload ${k} | ${fmtNum(v)} |`);
+      for (const m of s.server) out.push(`| ${cell(m.name)} | ${cell(fmtMetric(m))} |`);
+      out.push(`| getLog write-conflict lines (id 23802) | ${cell(fmtLog(s.log))} |`);
+      for (const [k, v] of Object.entries(s.workload)) out.push(`| workload ${cell(k)} | ${fmtNum(v)} |`);
       out.push('');
     }
   }
@@ -43,4 +45,12 @@ export function renderContentionMarkdown(result: ContentionResult): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** The section a replay report gets when `report --bench contention.json` is given: one row per target. */
+export function contentionSectionMarkdown(result: ContentionResult): string[] {
+  const out = ['## Contention benchmark', '', '| target | best ops/s | knee (workers) | invariant violations |', '|---|--:|--:|--:|'];
+  for (const s of result.summary) out.push(`| ${cell(s.target)} | ${s.bestOpsPerSec.toFixed(1)} | ${s.knee ? s.knee.workers : '—'} | ${s.violations} |`);
+  out.push('');
+  return out;
 }
