@@ -38,7 +38,7 @@ export const NO_APP = '(unlabelled)';
  *   const c = new Comparator({ baseline: 'a', secondBaseline: 'b' });
  *   for await (const o of readOutcomes(run)) c.learn(o);   // only with secondBaseline
  *   for await (const o of readOutcomes(run)) c.add(o);
- *   c.addState(await compareDatabases('c', baseDb, candDb)); // when writes were replayed
+ *   c.addState(state.differences);                           // state.json, when writes were replayed
  *   const result = c.finish();
  *
  * Memory holds groups (bounded evidence), counts and latency samples, not outcomes.
@@ -114,7 +114,7 @@ export class Comparator {
     }
   }
 
-  /** State-after-writes differences (state-fetch.ts) join the candidate's verdicts. */
+  /** State-after-writes differences (state.json, read back by replay) join the candidate's verdicts. */
   addState(diffs: readonly StateDifference[]): void {
     this.state.push(...diffs);
   }

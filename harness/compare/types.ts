@@ -123,19 +123,8 @@ export interface LatencyRow {
 }
 
 /** State after writes: one collection that stores differently on baseline and candidate. */
-export interface StateDifference {
-  readonly candidate: string;
-  readonly ns: string;
-  readonly method: 'dbHash' | 'documents';
-  readonly baselineCount?: number;
-  readonly candidateCount?: number;
-  /** `_id`s (canonical EJSON) missing on the candidate, extra on it, stored differently; samples only. */
-  readonly missing: readonly string[];
-  readonly extra: readonly string[];
-  readonly changed: readonly string[];
-  /** Sample documents of `changed`, both sides, when the fetcher provided them. */
-  readonly samples?: readonly { readonly id: string; readonly baseline?: string; readonly candidate?: string }[];
-}
+export type { StateDifference } from '../model/run/state.ts';
+import type { StateDifference } from '../model/run/state.ts';
 
 export type VerdictLevel = 'pass' | 'warn' | 'fail';
 

@@ -46,7 +46,7 @@ export function verdicts(
         const ids = [...s.changed, ...s.missing, ...s.extra];
         reasons.push({
           level: config.stateDiffers,
-          message: `${s.ns} stored differently after writes (${s.changed.length} changed, ${s.missing.length} missing, ${s.extra.length} extra shown; by ${s.method})`,
+          message: `${s.ns} stored differently after writes: ${stateCounts(s)}${ids[0] !== undefined ? `, first _id ${ids[0]}` : ''}`,
           evidence: { kind: 'state', ns: s.ns, ids: ids.slice(0, CITED) },
         });
       }
@@ -67,4 +67,12 @@ export function classLevel(config: CompareConfig, app: string, shape: string, cl
   if (fail.includes(cls)) return 'fail';
   if (warn.includes(cls)) return 'warn';
   return 'pass';
+}
+
+function stateCounts(s: StateDifference): string {
+  const n = (k: 'changed' | 'missing' | 'extra'): number => s.totals?.[k] ?? s[k].length;
+  const parts = [`${n('changed')} changed`, `${n('missing')} missing`, `${n('extra')} extra`];
+  if (s.indexes && s.indexes.missing.length + s.indexes.extra.length > 0) parts.push(`${s.indexes.missing.length + s.indexes.extra.length} index spec(s) differ`);
+  if (s.method === 'hash') parts.push(`${s.baselineCount ?? '?'} → ${s.candidateCount ?? '?'} documents, too many to join by _id`);
+  return parts.join(', ');
 }

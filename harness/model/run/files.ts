@@ -80,6 +80,8 @@ export interface RunJson {
   readonly shard?: { index: number; count: number };
   readonly counts: RunCounts;
   readonly preflight?: PreflightResult;
+  /** Set when writes were replayed: collections read back afterwards (state.json) and how many differ. */
+  readonly state?: { readonly namespaces: number; readonly differences: number };
   readonly notes: readonly string[];
   /** Replay fidelity in recorded-timing mode: lag between intended and actual send. */
   readonly scheduleLag?: { p50Us: number; p99Us: number; maxUs: number; count: number; hist: string };

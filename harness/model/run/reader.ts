@@ -6,6 +6,7 @@ import { BSON } from 'mongodb';
 import { RunCorruptError } from '../../errors.ts';
 import { decodeHistogram, type LatencyHistogram } from '../histogram.ts';
 import type { OperationOutcome } from './outcome.ts';
+import { STATE_FILE, type RunState } from './state.ts';
 import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_FORMAT, RUN_FORMAT_VERSION, RUN_JSON, type HistogramLine, type RunJson } from './files.ts';
 
 /**
@@ -130,4 +131,18 @@ function num(v: unknown): unknown {
   if (typeof v === 'number') return v;
   if (v !== null && typeof v === 'object' && '_bsontype' in v) return Number((v as { valueOf(): unknown }).valueOf());
   return v;
+}
+
+/** The state after writes of a run, or undefined when the run replayed no writes. */
+export async function readRunState(dir: string): Promise<RunState | undefined> {
+  const path = join(dir, STATE_FILE);
+  if (!existsSync(path)) return undefined;
+  let state: RunState;
+  try {
+    state = JSON.parse(await readFile(path, 'utf8')) as RunState;
+  } catch (err) {
+    throw new RunCorruptError(`${path}: not a readable state file (${(err as Error).message.split('\n')[0]})`, { cause: err });
+  }
+  if (!Array.isArray(state?.differences)) throw new RunCorruptError(`${path}: field differences: expected an array`);
+  return state;
 }

@@ -6,6 +6,7 @@ import { BSON } from 'mongodb';
 import { canonicalText } from '../ejson/text.ts';
 import { encodeHistogram } from '../histogram.ts';
 import type { OperationOutcome } from './outcome.ts';
+import { STATE_FILE, type RunState } from './state.ts';
 import { HISTOGRAMS_FILE, OUTCOMES_FILE, RUN_JSON, type HistogramEntry, type HistogramLine, type RunJson } from './files.ts';
 
 /**
@@ -89,4 +90,9 @@ export async function writeRunJson(dir: string, run: RunJson): Promise<void> {
   const tmp = join(dir, `${RUN_JSON}.tmp`);
   await writeFile(tmp, `${JSON.stringify(run, null, 2)}\n`);
   await rename(tmp, join(dir, RUN_JSON));
+}
+
+/** state.json: written once, after the replay's last operation (see state.ts). */
+export async function writeRunState(dir: string, state: RunState): Promise<void> {
+  await writeFile(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 }

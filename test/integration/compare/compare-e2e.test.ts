@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BSON, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../../harness/compare/compare.ts';
-import { compareRun } from '../../../harness/compare/compare-run.ts';
+import { compareRunDir } from '../../../harness/report/compare-run.ts';
 import { shapeOf } from '../../../harness/model/shape.ts';
 import { ConfigSchema } from '../../../harness/config/schema.ts';
 import type { OperationOutcome } from '../../../harness/model/run/outcome.ts';
@@ -84,7 +84,7 @@ describe('compare end to end: replay against a baseline and a candidate FerretDB
   });
 
   it('compares the run directory as a stream to the same result', async () => {
-    const streamed = await compareRun(dir);
+    const { compare: streamed } = await compareRunDir(dir);
     const inMemory = compareOutcomes(outcomes, { baseline: 'A', candidates: ['B'] });
     expect(streamed).toEqual(inMemory);
     expect(streamed.candidates).toEqual(['B']);
