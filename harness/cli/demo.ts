@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEMO_REPORTS_DIR } from '../demo/defaults.ts';
 import { globalConfig } from './common.ts';
 
 export function defineDemo(program: Command): void {
@@ -6,7 +7,7 @@ export function defineDemo(program: Command): void {
     .command('demo')
     .description('the main job on an embedded default: local servers, a seeded shop, its workload through the proxy, a replay against baseline and a candidate with known differences, every report format')
     .option('--server <KIND>', 'target kind for the local servers: ferretdb, memory-server:VERSION, container:TAG (default: the first usable, as doctor sees it)')
-    .option('--reports <dir>', 'parent directory of demo-<timestamp>/ (default ./reports)')
+    .option('--reports <dir>', `parent directory of demo-<timestamp>/ (default ./${DEMO_REPORTS_DIR})`)
     .addHelpText('after', '\nExits 0 when the demo ran, whatever the verdicts (the candidate is built to differ).\nstdout: the path of the HTML report. stderr: the stages, progress and verdicts.')
     .action(async (flags: { server?: string; reports?: string }, cmd: Command) => {
       const { config } = await globalConfig(cmd);

@@ -1,39 +1,46 @@
 import type { Command } from 'commander';
+import { IngestConfigSchema } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { globalConfig } from './common.ts';
+import { flagTable, read } from './options.ts';
 
-interface IngestFlags {
+/** Flags that are not config keys; the others are in INGEST_FLAGS. */
+type IngestFlags = {
   log?: string[];
   profile?: string;
   db?: string;
   since?: string;
-  collection?: string;
   trafficRecording?: string;
-  out?: string;
-  app?: string;
-}
+  out: string;
+};
+
+/** The `ingest:` section of the config file as flags. */
+export const INGEST_FLAGS = flagTable(IngestConfigSchema, 'ingest', {
+  app: { flags: '--app <name>', read: read.text, help: 'label every operation with this app' },
+  profileCollection: { flags: '--collection <name>', read: read.text, help: 'profiler collection (--profile)' },
+});
 
 /** Issues printed on stderr before "… and N more". */
 const SHOWN_ISSUES = 20;
 
 export function defineIngest(program: Command): void {
-  program
+  const command = program
     .command('ingest')
     .description('turn mongod logs (4.2 text, 4.4+ JSON), system.profile or a traffic recording into a capture')
     .option('--log <file...>', 'mongod log files (plain or gzip), in order')
     .option('--profile <uri>', 'read the profiler collection of a server (with --db)')
     .option('--db <name>', 'database whose profiler to read (--profile)')
     .option('--since <time>', 'profiler entries after this ISO-8601 time only (--profile)')
-    .option('--collection <name>', 'profiler collection (--profile; default system.profile)')
     .option('--traffic-recording <path>', "a traffic recording: 4.2's single file, or a directory of <ms>.bin files")
-    .requiredOption('-o, --out <file>', 'capture file to write (.jsonl.gz)')
-    .option('--app <name>', 'label every operation with this app')
+    .requiredOption('-o, --out <file>', 'capture file to write (.jsonl.gz)');
+  INGEST_FLAGS.addTo(command)
     .addHelpText(
       'after',
       '\nExactly one source: --log FILE..., --profile URI --db NAME [--since TIME], or --traffic-recording DIR|FILE.\nPrints a JSON summary on stdout; unreadable lines/packets are reported on stderr with file and line.',
     )
     .action(async (opts: IngestFlags, cmd: Command) => {
       const { config } = await globalConfig(cmd);
+      const ic = INGEST_FLAGS.over(config.ingest, opts);
       const sources = [opts.log, opts.profile, opts.trafficRecording].filter((s) => s !== undefined).length;
       if (sources !== 1) throw new UsageError('give exactly one of --log, --profile or --traffic-recording');
       let source: import('../capture/ingest/ingest.ts').IngestSource;
@@ -45,16 +52,15 @@ export function defineIngest(program: Command): void {
           since = new Date(opts.since);
           if (Number.isNaN(since.getTime())) throw new UsageError(`--since ${opts.since}: not an ISO-8601 time`);
         }
-        source = { kind: 'profile', uri: opts.profile, db: opts.db, collection: opts.collection ?? config.ingest.profileCollection, ...(since ? { since } : {}) };
+        source = { kind: 'profile', uri: opts.profile, db: opts.db, collection: ic.profileCollection, ...(since ? { since } : {}) };
       } else source = { kind: 'traffic-recording', path: opts.trafficRecording! };
 
       const { runIngest } = await import('../capture/ingest/ingest.ts');
       let shown = 0;
-      const app = opts.app ?? config.ingest.app;
       const result = await runIngest({
         source,
-        out: opts.out!,
-        ...(app ? { app } : {}),
+        out: opts.out,
+        ...(ic.app ? { app: ic.app } : {}),
         onIssue: (i) => {
           if (shown++ < SHOWN_ISSUES) process.stderr.write(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`);
         },

@@ -19,69 +19,39 @@ export interface ProxySettings {
   readonly statusIntervalMs: number;
 }
 
-/** The `proxy` command's flags as commander parses them. */
-export type ProxyFlags = {
-  listen?: string;
-  upstream?: string;
-  out?: string;
-  app?: string;
-  reply?: string;
-  redactPath: string[];
-  maskStrings?: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  upstreamCa?: string;
-  maxQueueMb?: string;
-  rotateMb?: string;
-  statusInterval?: string;
-};
-
-/** Flags over the config file's `proxy:` section; every problem is one UsageError line. */
-export function resolveProxySettings(flags: ProxyFlags, config: Config['proxy'], env: NodeJS.ProcessEnv): ProxySettings {
-  const listen = flags.listen ?? config.listen;
-  const m = /^(.+):(\d{1,5})$/.exec(listen);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`--listen ${listen}: expected HOST:PORT`);
-  const upstream = flags.upstream ?? config.upstream;
-  if (!upstream) throw new UsageError('--upstream is required (or proxy.upstream in the config file)');
-  const out = flags.out ?? config.out;
-  if (!out) throw new UsageError('--out is required (or proxy.out in the config file)');
-  const reply = flags.reply ?? config.reply;
-  if (reply !== 'full' && reply !== 'digest' && reply !== 'none') throw new UsageError(`--reply ${reply}: expected full, digest or none`);
-  const paths = flags.redactPath.length > 0 ? flags.redactPath : config.redactPaths;
-  const mask = flags.maskStrings ?? config.maskStrings;
-  if (mask && paths.length > 0) throw new UsageError('--mask-strings and --redact-path exclude each other');
+/**
+ * The `proxy:` section, flags already over it and checked by the schema, as the
+ * proxy's settings: what the schema cannot say (a required upstream, options that
+ * exclude or need each other) is checked here, and files are read. Every problem is
+ * one UsageError line naming the flag.
+ */
+export function resolveProxySettings(c: Config['proxy'], env: NodeJS.ProcessEnv): ProxySettings {
+  const colon = c.listen.lastIndexOf(':');
+  if (!c.upstream) throw new UsageError('--upstream is required (or proxy.upstream in the config file)');
+  if (!c.out) throw new UsageError('--out is required (or proxy.out in the config file)');
+  if (c.maskStrings && c.redactPaths.length > 0) throw new UsageError('--mask-strings and --redact-path exclude each other');
   let redaction: RedactionOptions = { mode: 'none' };
-  if (mask) redaction = { mode: 'mask-strings' };
-  else if (paths.length > 0) {
+  if (c.maskStrings) redaction = { mode: 'mask-strings' };
+  else if (c.redactPaths.length > 0) {
     // Without a configured key, a random one: equal values stay equal within this capture only.
-    const key = env[config.redactKeyEnv] ?? randomBytes(32).toString('hex');
-    redaction = { mode: 'hash-paths', paths, key };
+    const key = env[c.redactKeyEnv] ?? randomBytes(32).toString('hex');
+    redaction = { mode: 'hash-paths', paths: c.redactPaths, key };
   }
-  const certFile = flags.tlsCert ?? config.tlsCert;
-  const keyFile = flags.tlsKey ?? config.tlsKey;
-  if (Boolean(certFile) !== Boolean(keyFile)) throw new UsageError('--tls-cert and --tls-key go together');
-  const caFile = flags.upstreamCa ?? config.upstreamCa;
+  if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
   return {
-    host: m[1]!.replace(/^\[(.*)\]$/, '$1'),
-    port: Number(m[2]),
-    upstream,
-    out,
-    reply,
+    host: c.listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1'),
+    port: Number(c.listen.slice(colon + 1)),
+    upstream: c.upstream,
+    out: c.out,
+    reply: c.reply,
     redaction,
-    ...((flags.app ?? config.app) ? { app: (flags.app ?? config.app)! } : {}),
-    ...(certFile && keyFile ? { tls: { cert: readPem(certFile, '--tls-cert'), key: readPem(keyFile, '--tls-key') } } : {}),
-    ...(caFile ? { upstreamCa: readPem(caFile, '--upstream-ca') } : {}),
-    maxQueueBytes: positive(flags.maxQueueMb, config.maxQueueMb, '--max-queue-mb') * 1024 * 1024,
-    ...(flags.rotateMb ?? config.rotateMb ? { rotateBytes: positive(flags.rotateMb, config.rotateMb ?? 0, '--rotate-mb') * 1024 * 1024 } : {}),
-    statusIntervalMs: positive(flags.statusInterval, config.statusIntervalSec, '--status-interval') * 1000,
+    ...(c.app ? { app: c.app } : {}),
+    ...(c.tlsCert && c.tlsKey ? { tls: { cert: readPem(c.tlsCert, '--tls-cert'), key: readPem(c.tlsKey, '--tls-key') } } : {}),
+    ...(c.upstreamCa ? { upstreamCa: readPem(c.upstreamCa, '--upstream-ca') } : {}),
+    maxQueueBytes: c.maxQueueMb * 1024 * 1024,
+    ...(c.rotateMb ? { rotateBytes: c.rotateMb * 1024 * 1024 } : {}),
+    statusIntervalMs: c.statusIntervalSec * 1000,
   };
-}
-
-function positive(flag: string | undefined, fallback: number, name: string): number {
-  if (flag === undefined) return fallback;
-  const n = Number(flag);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} ${flag}: expected a positive number`);
-  return n;
 }
 
 function readPem(file: string, flag: string): Buffer {

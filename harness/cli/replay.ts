@@ -1,67 +1,67 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import type { Config } from '../config/schema.ts';
+import { ReplayConfigSchema, ReportConfigSchema, type Config } from '../config/schema.ts';
 import type { ReplayProgress } from '../replay/run.ts';
 import { globalConfig } from './common.ts';
-import { collect } from './doctor.ts';
+import { checkFlag, flagTable, read } from './options.ts';
 import { EXIT_STATUS_HELP } from '../report/exit-status.ts';
 
-interface ReplayFlags {
+/** Flags that are not config keys; the others are in REPLAY_FLAGS. */
+type ReplayFlags = {
   capture: string[];
-  baseline: string[];
-  candidate: string[];
   out: string;
-  timing?: string;
-  speed?: string;
-  concurrency?: string;
-  warmupPass?: boolean;
-  allowWrites?: boolean;
-  strictPreflight?: boolean;
-  mapDb: string[];
   shard?: string;
-  opTimeout?: string;
-  transport?: string;
   progress?: boolean;
   report?: string;
-}
+};
+
+/** The `replay:` section of the config file as flags. */
+export const REPLAY_FLAGS = flagTable(ReplayConfigSchema, 'replay', {
+  baseline: { flags: '--baseline <NAME=TARGET>', read: read.repeated, help: 'baseline target (repeatable; a name from the config targets works too)' },
+  candidate: { flags: '--candidate <NAME=TARGET>', read: read.repeated, help: 'candidate target (repeatable)' },
+  timing: { flags: '--timing <mode>', read: read.text, help: 'fast: as fast as the targets allow; recorded: keep the recorded gaps' },
+  speed: { flags: '--speed <x>', read: read.number, help: 'recorded timing: speed factor (2 = twice as fast)' },
+  concurrency: { flags: '--concurrency <n>', read: read.number, help: 'fast timing: connections replayed at once' },
+  warmupPass: { flags: '--warmup-pass', read: read.present, help: 'replay the reads once, unmeasured, before the measured pass' },
+  allowWrites: { flags: '--allow-writes', read: read.present, help: 'replay writes too (refused against the capture source)' },
+  strictPreflight: { flags: '--strict-preflight', read: read.present, help: 'fail when the targets do not start with the same data' },
+  mapDb: { flags: '--map-db <FROM=TO>', read: read.pairs, help: 'replay database FROM on database TO (repeatable; adds to the config file\'s mapDb)' },
+  opTimeoutMs: { flags: '--op-timeout <ms>', read: read.number, help: 'per-operation timeout in milliseconds' },
+  transport: { flags: '--transport <kind>', read: read.text, help: 'wire: own OP_MSG connections; driver: the mongodb driver; auto: wire where the target allows it' },
+});
 
 /** Plain progress lines (not a terminal) come this often. */
 const PLAIN_PROGRESS_MS = 5_000;
 
 export function defineReplay(program: Command): void {
-  program
+  const command = program
     .command('replay')
     .description('replay captures against baseline and candidate targets at once, into a run directory')
     .requiredOption('--capture <file...>', 'capture files (rotated parts and shards in order)')
-    .option('--baseline <NAME=TARGET>', 'baseline target (repeatable; a name from the config targets works too)', collect, [])
-    .option('--candidate <NAME=TARGET>', 'candidate target (repeatable)', collect, [])
-    .requiredOption('-o, --out <dir>', 'run directory to write')
-    .option('--timing <mode>', 'fast (as fast as targets allow) or recorded (keep recorded gaps)')
-    .option('--speed <x>', 'recorded timing: speed factor (2 = twice as fast)')
-    .option('--concurrency <n>', 'fast timing: connections replayed at once')
-    .option('--warmup-pass', 'replay the reads once, unmeasured, before the measured pass')
-    .option('--allow-writes', 'replay writes too (refused against the capture source)')
-    .option('--strict-preflight', 'fail when the targets do not start with the same data')
-    .option('--map-db <FROM=TO>', 'replay database FROM on database TO (repeatable)', collect, [])
+    .requiredOption('-o, --out <dir>', 'run directory to write');
+  REPLAY_FLAGS.addTo(command);
+  command
     .option('--shard <I/N>', 'replay only the connections of shard I of N (stable hash)')
-    .option('--op-timeout <ms>', 'per-operation timeout in milliseconds')
-    .option('--transport <kind>', 'auto (default), wire (own OP_MSG connections) or driver (the mongodb driver)')
     .option('--no-progress', 'no progress display on stderr')
-    .option('--report <formats>', 'also write the report (md,html,json,junit) into RUN_DIR/report')
+    .option('--report <formats>', 'also write the report into RUN_DIR/report, in these formats (as `report --format`)')
     .addHelpText(
       'after',
       `\nCompares the outcomes when the replay ends, prints the verdicts on stderr and a JSON summary on stdout.\nCtrl-C stops cleanly and leaves a valid partial run (status "interrupted").\n${EXIT_STATUS_HELP}`,
     )
     .action(async (opts: ReplayFlags, cmd: Command) => {
       const { config } = await globalConfig(cmd);
-      const rc = config.replay;
-      const timing = opts.timing ?? rc.timing;
-      if (timing !== 'fast' && timing !== 'recorded') throw new UsageError(`--timing ${timing}: expected fast or recorded`);
-      const transport = opts.transport ?? rc.transport;
-      if (transport !== 'auto' && transport !== 'wire' && transport !== 'driver') throw new UsageError(`--transport ${transport}: expected auto, wire or driver`);
-      const baselines = resolveTargets(opts.baseline.length ? opts.baseline : rc.baseline, config);
-      const candidates = resolveTargets(opts.candidate.length ? opts.candidate : rc.candidate, config);
-      const mapDb = [...Object.entries(rc.mapDb).map(([a, b]) => `${a}=${b}`), ...opts.mapDb];
+      const rc = REPLAY_FLAGS.over(config.replay, opts);
+      const baselines = resolveTargets(rc.baseline, config);
+      if (baselines.length === 0) throw new UsageError('--baseline: at least one baseline target is needed (or replay.baseline in the config file)');
+      const candidates = resolveTargets(rc.candidate, config);
+      const mapDb = Object.entries(rc.mapDb).map(([from, to]) => `${from}=${to}`);
+      // Checked before the replay starts: a typo should not cost a whole run.
+      const reportFormats = opts.report === undefined ? undefined : checkFlag('--report', opts.report, read.list, ReportConfigSchema.shape.formats).join(',');
+      if (opts.shard !== undefined) {
+        const { shardProblem } = await import('../replay/shard.ts');
+        const problem = shardProblem(opts.shard);
+        if (problem) throw new UsageError(`--shard ${opts.shard}: ${problem}`);
+      }
       const { replay } = await import('../replay/run.ts');
       const ac = new AbortController();
       const onSigint = () => {
@@ -77,14 +77,14 @@ export function defineReplay(program: Command): void {
           baselines,
           candidates,
           out: opts.out,
-          timing,
-          speed: number('--speed', opts.speed, rc.speed),
-          concurrency: number('--concurrency', opts.concurrency, rc.concurrency),
-          opTimeoutMs: number('--op-timeout', opts.opTimeout, rc.opTimeoutMs),
-          transport,
-          warmupPass: opts.warmupPass ?? rc.warmupPass,
-          allowWrites: opts.allowWrites ?? rc.allowWrites,
-          strictPreflight: opts.strictPreflight ?? rc.strictPreflight,
+          timing: rc.timing,
+          speed: rc.speed,
+          concurrency: rc.concurrency,
+          opTimeoutMs: rc.opTimeoutMs,
+          transport: rc.transport,
+          warmupPass: rc.warmupPass,
+          allowWrites: rc.allowWrites,
+          strictPreflight: rc.strictPreflight,
           mapDb,
           ...(opts.shard ? { shard: opts.shard } : {}),
           signal: ac.signal,
@@ -106,8 +106,8 @@ export function defineReplay(program: Command): void {
         // The verdicts and the CI exit bitmask come from the same report document as `mongo-compat report`.
         const { renderReport, verdictLines, exitLine } = await import('../report/run-report.ts');
         const { buildReport } = await import('../report/build.ts');
-        const doc = opts.report
-          ? (await renderReport(dir, config, { formats: opts.report, env: process.env })).doc
+        const doc = reportFormats
+          ? (await renderReport(dir, config, { formats: reportFormats, env: process.env })).doc
           : await buildReport(dir, config);
         for (const line of verdictLines(doc)) process.stderr.write(`${line}\n`);
         process.stderr.write(`${exitLine(doc)}\n`);
@@ -119,30 +119,11 @@ export function defineReplay(program: Command): void {
         process.off('SIGINT', onSigint);
       }
     });
-
-  program
-    .command('merge')
-    .description('merge shard runs (replay --shard I/N) into one run directory')
-    .argument('<run-dir...>', 'run directories to merge')
-    .requiredOption('-o, --out <dir>', 'merged run directory to write')
-    .action(async (dirs: string[], opts: { out: string }) => {
-      const { mergeRuns } = await import('../model/run/merge.ts');
-      const run = await mergeRuns(dirs, opts.out);
-      process.stderr.write(`merged ${dirs.length} run(s): ${run.counts.outcomes} operation(s) into ${opts.out}\n`);
-      process.stdout.write(`${JSON.stringify({ run: opts.out, status: run.status, counts: run.counts })}\n`);
-    });
 }
 
 /** `NAME` alone names a target of the config file; anything else is a target spec. */
 function resolveTargets(values: readonly string[], config: Config): string[] {
   return values.map((v) => (!v.includes('=') && !v.includes('://') && config.targets[v] ? `${v}=${config.targets[v]}` : v));
-}
-
-function number(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n)) throw new UsageError(`${flag} ${text}: not a number`);
-  return n;
 }
 
 /** A progress bar on a terminal; a plain line every few seconds otherwise (CI logs). */

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isNode } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { issueText } from './issues.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILE = 'mongo-compat.config.yaml';
@@ -36,7 +36,7 @@ export function parseConfigText(text: string, file: string): Config {
   const result = ConfigSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  throw new ConfigError(`${file}${locate(doc, issue.path, lineCounter)} ${issue.path.join('.') || '(top level)'}: ${describe(issue)}`);
+  throw new ConfigError(`${file}${locate(doc, issue.path, lineCounter)} ${issue.path.join('.') || '(top level)'}: ${issueText(issue)}`);
 }
 
 function locate(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], lc: LineCounter): string {
@@ -49,9 +49,4 @@ function locate(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], lc: 
     }
   }
   return ':';
-}
-
-function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-  return issue.message;
 }

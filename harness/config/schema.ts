@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { DIFF_CLASSES } from '../model/diff-class.ts';
+import { durationMs } from './duration.ts';
 
 /**
  * The one config schema (`mongo-compat.config.yaml`). Types are inferred from it and
  * defaults live only here. Every stage adds its own section; flags given on the
- * command line win over the file.
+ * command line win over the file. Each command's flag table (harness/cli/options.ts)
+ * has an entry for every key of its section, and help shows the defaults read from here.
  */
 export const TargetMapSchema = z
   .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'target names may only hold letters, digits, _ . -'), z.string().min(1))
@@ -63,13 +65,17 @@ export const CompareConfigSchema = z
 
 export type CompareConfig = z.infer<typeof CompareConfigSchema>;
 
+const DurationSchema = z.string().refine((text) => durationMs(text) !== undefined, 'expected a duration of at most a day, e.g. 30s, 500ms or 2m');
+
 /** bench contention: defaults of `mongo-compat bench contention`; flags win. */
 export const BenchContentionConfigSchema = z
   .object({
     workers: z.array(z.number().int().min(1).max(4096)).min(1).default([1, 2, 4, 8, 16, 32, 64, 128]),
     clients: z.number().int().min(1).max(1024).default(1),
-    duration: z.string().default('30s'),
-    warmup: z.string().default('5s'),
+    /** Measured window per step. */
+    duration: DurationSchema.default('30s'),
+    /** Warm-up per step before the window. */
+    warmup: DurationSchema.default('5s'),
     workload: z.enum(['queue', 'hot-counter', 'lock']).default('queue'),
     indexes: z.boolean().default(true),
     seed: z.number().int().min(0).max(0xffffffff).default(1),
@@ -94,7 +100,10 @@ export const IngestConfigSchema = z
 export const ProxyConfigSchema = z
   .object({
     /** HOST:PORT of the first listener (one more port per member with a replica-set upstream). */
-    listen: z.string().default('127.0.0.1:27018'),
+    listen: z
+      .string()
+      .refine((text) => /^.+:\d{1,5}$/.test(text) && Number(text.slice(text.lastIndexOf(':') + 1)) <= 65535, 'expected HOST:PORT')
+      .default('127.0.0.1:27018'),
     /** Connection string of the real deployment (never stored or printed with its password). */
     upstream: z.string().min(1).optional(),
     out: z.string().min(1).optional(),
@@ -114,6 +123,9 @@ export const ProxyConfigSchema = z
   })
   .strict();
 
+/** The proxy's defaults, for library callers that leave a setting out (the demo, benchmarks). */
+export const PROXY_DEFAULTS = Object.freeze(ProxyConfigSchema.parse({}));
+
 /** replay: defaults of `mongo-compat replay`; flags win (target names refer to `targets`). */
 export const ReplayConfigSchema = z
   .object({
@@ -131,7 +143,7 @@ export const ReplayConfigSchema = z
     allowWrites: z.boolean().default(false),
     strictPreflight: z.boolean().default(false),
     /** Database renames, FROM: TO. */
-    mapDb: z.record(z.string(), z.string().min(1)).default({}),
+    mapDb: z.record(z.string().regex(/^[^=]+$/, 'expected a database name without "="'), z.string().min(1)).default({}),
   })
   .strict();
 

@@ -1,16 +1,15 @@
-import type { Config } from '../config/schema.ts';
 import { BenchInvariantError, UsageError } from '../errors.ts';
 import { startTarget, type RunningTarget } from '../targets/index.ts';
 import { startContention, type StepStartEvent } from './contention.ts';
 import { fmtNum, fmtUs, kneeSentence } from './format.ts';
 import type { ContentionResult, StepResult } from './result.ts';
-import { resolveContentionSettings, type ContentionFlags } from './settings.ts';
+import type { ContentionSettings } from './settings.ts';
 import { writeContentionOutput, type ContentionFiles } from './write-output.ts';
 
-export interface ContentionCliInput extends ContentionFlags {
+export interface ContentionCliInput {
   readonly targets: readonly string[];
   readonly out: string;
-  readonly config: Config;
+  readonly settings: ContentionSettings;
   /** Human progress lines (stderr in the CLI). */
   readonly log: (line: string) => void;
 }
@@ -24,8 +23,8 @@ export interface ContentionCliOutcome {
 
 /** Starts the targets, runs the sweep with a progress view on `log`, writes the outputs, stops the targets. */
 export async function runContentionCli(input: ContentionCliInput): Promise<ContentionCliOutcome> {
-  const settings = resolveContentionSettings(input, input.config);
-  if (input.targets.length === 0) throw new UsageError('bench contention: give at least one --target NAME=TARGET (or targets in the config file)');
+  const { settings } = input;
+  if (input.targets.length === 0) throw new UsageError('targets: at least one target is needed');
   const started: RunningTarget[] = [];
   try {
     for (const spec of input.targets) {

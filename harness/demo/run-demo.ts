@@ -12,13 +12,14 @@ import { pickDemoServer } from './pick-server.ts';
 import type { RunningTarget } from '../targets/types.ts';
 import { ARCHIVED_ORDERS_ON_CANDIDATE, CHANGED_DOCUMENT, DEMO_DB, DEMO_SEED, MISSING_INDEX, seed } from '../../scenarios/demo/dataset.ts';
 import { runWorkload, workloadTotal } from '../../scenarios/demo/workload.ts';
+import { DEMO_REPORTS_DIR } from './defaults.ts';
 
 export const DEMO_APP = 'shop-monolith';
 
 export interface DemoOptions {
   /** Target kind for the three local servers (default: the first usable of ferretdb, memory-server, container). */
   readonly server?: string;
-  /** Parent of `demo-<timestamp>/` (default ./reports). */
+  /** Parent of `demo-<timestamp>/` (default DEMO_REPORTS_DIR). */
   readonly reportsDir?: string;
   readonly config: Config;
   /** Stage lines and progress (stderr in the CLI). */
@@ -44,7 +45,7 @@ export interface DemoResult {
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { log } = options;
   const stamp = (options.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
-  const dir = resolve(options.reportsDir ?? 'reports', `demo-${stamp}`);
+  const dir = resolve(options.reportsDir ?? DEMO_REPORTS_DIR, `demo-${stamp}`);
   await mkdir(dir, { recursive: true });
   const servers: RunningTarget[] = [];
   const clients: MongoClient[] = [];

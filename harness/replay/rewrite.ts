@@ -75,7 +75,7 @@ export function parseMapDb(pairs: readonly string[]): Map<string, string> {
   const map = new Map<string, string>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0 || eq === pair.length - 1) throw new RangeError(`--map-db '${pair}': expected FROM=TO`);
+    if (eq <= 0 || eq === pair.length - 1) throw new RangeError(`mapDb '${pair}': expected FROM=TO`);
     map.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
   return map;

@@ -9,10 +9,12 @@ import { MAX_PREFLIGHT_NAMESPACES, preflight } from './preflight.ts';
 import { classify } from './classify.ts';
 import { parseMapDb } from './rewrite.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type PreflightResult, type RunJson } from '../model/run/files.ts';
-import { RunWriter } from '../model/run/writer.ts';
+import { RunWriter, writeRunState } from '../model/run/writer.ts';
+import { fetchState } from './state-fetch.ts';
 import { sourceMatch } from './safety.ts';
 import { parseShard, inShard, type ShardSpec } from './shard.ts';
 import { LiveTarget, type Transport } from './target.ts';
+import { ReplayConfigSchema } from '../config/schema.ts';
 
 /**
  * A whole replay: targets up, safety and pre-flight checks, the optional warm-up
@@ -52,18 +54,19 @@ export interface ReplayProgress {
   readonly elapsedMs: number;
 }
 
-export const REPLAY_DEFAULTS = Object.freeze({ timing: 'fast' as const, speed: 1, concurrency: 16, opTimeoutMs: 30_000 });
+/** The config schema's replay defaults, for callers that leave a setting out (tests, benchmarks). */
+export const REPLAY_DEFAULTS = Object.freeze(ReplayConfigSchema.parse({}));
 
 export async function replay(req: ReplayRequest): Promise<{ dir: string; run: RunJson }> {
   const log = req.log ?? (() => undefined);
   const startedAt = new Date().toISOString();
-  if (req.captures.length === 0) throw new UsageError('--capture: at least one capture file is needed');
-  if (req.baselines.length === 0) throw new UsageError('--baseline: at least one baseline target is needed');
+  if (req.captures.length === 0) throw new UsageError('captures: at least one capture file is needed');
+  if (req.baselines.length === 0) throw new UsageError('baselines: at least one baseline target is needed');
   const timing = req.timing ?? REPLAY_DEFAULTS.timing;
   const speed = req.speed ?? REPLAY_DEFAULTS.speed;
-  if (!(speed > 0)) throw new UsageError(`--speed ${speed}: must be a positive number`);
+  if (!(speed > 0)) throw new UsageError(`speed ${speed}: must be a positive number`);
   const concurrency = req.concurrency ?? REPLAY_DEFAULTS.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${concurrency}: must be a positive integer`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency ${concurrency}: must be a positive integer`);
   const opTimeoutMs = req.opTimeoutMs ?? REPLAY_DEFAULTS.opTimeoutMs;
   let mapDb: Map<string, string>;
   try {
@@ -127,10 +130,13 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     // Recorded connections, counted up to the pool size: how many pooled connections to open before the measured pass.
     const poolSize = Math.max(100, concurrency * 2);
     const conns = new Set<string>();
+    // Collections the replay writes to: read back from every target once it is over.
+    const written = new Map<string, Set<string>>();
     for await (const rec of records()) {
       if (!inShard(rec.conn, shard)) continue;
       total++;
       if (conns.size < poolSize) conns.add(rec.conn);
+      if (req.allowWrites) noteWritten(written, rec, mapDb);
       if (rec.coll && nsCount < MAX_PREFLIGHT_NAMESPACES && classify(rec.cmd, rec.command) !== 'handshake') {
         const db = mapDb.get(rec.db) ?? rec.db;
         let set = namespaces.get(db);
@@ -188,6 +194,18 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     stop();
 
     notes.push(...result.notes);
+    let stateSummary: RunJson['state'];
+    const baselineTarget = live.find((t) => t.info.role === 'baseline');
+    const candidateTargets = live.filter((t) => t.info.role === 'candidate' && !t.down);
+    if (written.size > 0 && baselineTarget && !baselineTarget.down && candidateTargets.length > 0 && !result.interrupted) {
+      const side = (t: LiveTarget) => ({ name: t.name, db: (name: string) => t.client.db(name) });
+      const state = await fetchState(side(baselineTarget), candidateTargets.map(side), written, { ...(req.signal ? { signal: req.signal } : {}) });
+      await writeRunState(req.out, state);
+      notes.push(...state.notes);
+      const nsCount = [...written.values()].reduce((n, s) => n + s.size, 0);
+      stateSummary = { namespaces: nsCount, differences: state.differences.length };
+      log(`state after writes: ${nsCount} collection(s) read back, ${state.differences.length} difference(s)`);
+    }
     for (const t of live) if (t.down) notes.push(`target ${t.name}: ${t.down}; its later operations are marked unavailable`);
     if (issuesBeforeReplay > 0 || issues.length > 0) {
       const first = issues[0];
@@ -224,6 +242,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
       ...(shard ? { shard } : {}),
       counts: { ...result.counts, skipped: { ...result.counts.skipped, ...(issues.length ? { 'unreadable-record': issues.length } : {}) } },
       preflight: pre,
+      ...(stateSummary ? { state: stateSummary } : {}),
       notes,
       ...(lag && lag.totalCount > 0
         ? { scheduleLag: { ...pick(summarise(lag)), count: lag.totalCount, hist: encodeHistogram(lag) } }
@@ -241,4 +260,29 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
 
 function pick(s: ReturnType<typeof summarise>): { p50Us: number; p99Us: number; maxUs: number } {
   return { p50Us: s.p50Us, p99Us: s.p99Us, maxUs: s.maxUs };
+}
+
+/** The namespace a write record changes (an aggregate's $out/$merge target too), in the replayed database's name. */
+function noteWritten(written: Map<string, Set<string>>, rec: OperationRecord, mapDb: ReadonlyMap<string, string>): void {
+  if (classify(rec.cmd, rec.command) !== 'write') return;
+  const add = (db: string, coll: unknown): void => {
+    if (typeof coll !== 'string' || coll.length === 0) return;
+    const mapped = mapDb.get(db) ?? db;
+    let set = written.get(mapped);
+    if (!set) written.set(mapped, (set = new Set()));
+    set.add(coll);
+  };
+  if (rec.coll) add(rec.db, rec.coll);
+  const pipeline = rec.command.pipeline;
+  const last: unknown = Array.isArray(pipeline) ? pipeline[pipeline.length - 1] : undefined;
+  if (last && typeof last === 'object') {
+    const out = (last as Record<string, unknown>).$out ?? (last as Record<string, unknown>).$merge;
+    if (typeof out === 'string') add(rec.db, out);
+    else if (out && typeof out === 'object') {
+      const o = out as Record<string, unknown>;
+      const into = o.into ?? o.coll;
+      if (typeof into === 'string') add(typeof o.db === 'string' ? o.db : rec.db, into);
+      else if (into && typeof into === 'object') add(String((into as Record<string, unknown>).db ?? rec.db), (into as Record<string, unknown>).coll);
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.ts';
 
 /**
- * `--shard I/N`: a connection belongs to shard `fnv1a(conn) mod N`. FNV-1a is stable
+ * Shard `I/N`: a connection belongs to shard `fnv1a(conn) mod N`. FNV-1a is stable
  * across machines and Node versions (no seed), so N CI jobs each replay a disjoint
  * set of connections and together cover the capture exactly once.
  */
@@ -10,12 +10,19 @@ export interface ShardSpec {
   readonly count: number;
 }
 
-export function parseShard(text: string): ShardSpec {
+/** Why `text` is not a shard `I/N`, or undefined when it is one; callers name their own input. */
+export function shardProblem(text: string): string | undefined {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) throw new UsageError(`--shard '${text}': expected I/N, e.g. 1/4`);
+  if (!m) return 'expected I/N, e.g. 1/4';
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index < 1 || index > count) throw new UsageError(`--shard '${text}': I must be between 1 and N`);
+  return count < 1 || index < 1 || index > count ? 'I must be between 1 and N' : undefined;
+}
+
+export function parseShard(text: string): ShardSpec {
+  const problem = shardProblem(text);
+  if (problem) throw new UsageError(`shard '${text}': ${problem}`);
+  const [index, count] = text.trim().split('/').map(Number) as [number, number];
   return { index, count };
 }
 

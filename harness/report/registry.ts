@@ -36,9 +36,9 @@ export function parseFormats(text: string): ReportFormat[] {
     const f = raw.trim().toLowerCase();
     if (!f) continue;
     const name = f === 'markdown' ? 'md' : f === 'xml' ? 'junit' : f;
-    if (!(name in RENDERERS)) throw new ReportInputError(`--format ${raw.trim()}: unknown format (known: ${REPORT_FORMATS.join(', ')})`);
+    if (!(name in RENDERERS)) throw new ReportInputError(`formats: ${raw.trim()} is an unknown format (known: ${REPORT_FORMATS.join(', ')})`);
     if (!out.includes(name as ReportFormat)) out.push(name as ReportFormat);
   }
-  if (out.length === 0) throw new ReportInputError('--format: no format given');
+  if (out.length === 0) throw new ReportInputError('formats: no format given');
   return out;
 }

@@ -23,7 +23,7 @@ export interface MergeResult {
  */
 export async function mergeCaptures(inputs: readonly string[], options: { out: string; onIssue?: (issue: CaptureIssue) => void }): Promise<MergeResult> {
   if (inputs.length === 0) throw new UsageError('capture merge needs at least one capture file');
-  if (inputs.includes(options.out)) throw new UsageError(`--out ${options.out} is also an input`);
+  if (inputs.includes(options.out)) throw new UsageError(`out: ${options.out} is also an input`);
   const headers: CaptureHeader[] = [];
   for (const f of inputs) headers.push(await readCaptureHeader(f));
   const first = headers[0]!;

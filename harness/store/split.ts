@@ -38,7 +38,7 @@ export async function splitCapture(
   options: { shards: number; outDir: string; onIssue?: (issue: CaptureIssue) => void },
 ): Promise<SplitResult> {
   const { shards, outDir } = options;
-  if (!Number.isInteger(shards) || shards < 1 || shards > 4096) throw new UsageError(`--shards must be an integer from 1 to 4096, got ${shards}`);
+  if (!Number.isInteger(shards) || shards < 1 || shards > 4096) throw new UsageError(`shards: must be an integer from 1 to 4096, got ${shards}`);
   if (inputs.length === 0) throw new UsageError('capture split needs at least one capture file');
   const header: CaptureHeader = await readCaptureHeader(inputs[0]!);
   await mkdir(outDir, { recursive: true });

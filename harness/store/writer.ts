@@ -27,7 +27,11 @@ export type CaptureHeaderInput = Omit<CaptureHeader, 'format' | 'version' | 'too
 export interface CaptureWriterOptions {
   /** Start a new part once a file holds this many compressed bytes (default: never). */
   rotateBytes?: number;
-  /** Uncompressed bytes that may wait for disk before records are dropped (default 64 MiB). */
+  /**
+   * Uncompressed bytes that may wait for disk before records are dropped (fail-open).
+   * Default: no bound; lossless writers (ingest, split, merge) wait on `drain()` instead,
+   * and the proxy passes its `proxy.maxQueueMb` setting.
+   */
   maxQueueBytes?: number;
   /** A batch of lines becomes a gzip member at this many bytes (default 256 KiB). */
   chunkBytes?: number;
@@ -106,7 +110,7 @@ class GzipLinesWriter implements CaptureWriter {
     options: CaptureWriterOptions,
   ) {
     this.rotateBytes = options.rotateBytes ?? Infinity;
-    this.maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
+    this.maxQueueBytes = options.maxQueueBytes ?? Infinity;
     this.chunkBytes = options.chunkBytes ?? 256 * 1024;
     this.batch = new ByteSink(Buffer.allocUnsafe(this.chunkBytes + BATCH_SLACK));
     this.headerMember = gzipAsync(`${JSON.stringify(header)}\n`, GZIP);

@@ -1,3 +1,4 @@
+import { PROXY_DEFAULTS } from '../../config/schema.ts';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -43,6 +44,7 @@ export interface ProxyOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** TLS towards the upstream (also switched on by tls=true in the URI). */
   readonly upstreamTls?: { readonly ca?: string | Buffer; readonly servername?: string; readonly rejectUnauthorized?: boolean };
+  /** Default: the config schema's `proxy.statusIntervalSec`. */
   readonly statusIntervalMs?: number;
   /** Human-readable lines (stderr in the CLI); silent when absent. */
   readonly log?: (line: string) => void;
@@ -174,7 +176,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     for (const alias of ['localhost', '127.0.0.1', '[::1]']) hostMap.set(`${alias}:${only.port}`, listening[0]!.address);
   }
 
-  const statusTimer = setInterval(() => log(formatStatus(stats)), options.statusIntervalMs ?? 10_000);
+  const statusTimer = setInterval(() => log(formatStatus(stats)), options.statusIntervalMs ?? PROXY_DEFAULTS.statusIntervalSec * 1000);
   statusTimer.unref();
   let stopped: Promise<void> | undefined;
   const first = listening[0]!;

@@ -9,7 +9,7 @@ import { readRun } from './reader.ts';
 import { writeHistograms, writeRunJson } from './writer.ts';
 
 /**
- * `mongo-compat merge RUN_DIR... --out RUN_DIR`: joins shard runs into one. Outcome
+ * `mongo-compat run merge RUN_DIR... --out RUN_DIR`: joins shard runs into one. Outcome
  * lines are copied as bytes (each shard replayed disjoint connections, so no line
  * repeats); histograms of the same target × app × command × shape are added, which
  * is lossless; counts are summed. Runs of different targets, or two runs of the same

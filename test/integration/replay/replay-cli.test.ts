@@ -8,6 +8,9 @@ import { testUri, uniqueDbName } from '../../helpers/fresh-db.ts';
 import { readRun, readRunOutcomes } from '../../../harness/model/run/reader.ts';
 import { recordWorkload, type Step } from './record-workload.ts';
 
+/** Each step spawns the CLI, which pays tsx start-up: seconds apiece on a busy CI machine. */
+const CLI_STEPS_TIMEOUT_MS = 90_000;
+
 describe('mongo-compat replay and merge (CLI)', () => {
   let work: string;
   let capture: string;
@@ -46,7 +49,7 @@ describe('mongo-compat replay and merge (CLI)', () => {
     expect(JSON.parse(s1.stdout.trim())).toMatchObject({ exit: 0, verdicts: [{ candidate: 'cand', verdict: 'pass' }] });
     expect(s1.stderr).toMatch(/^PASS .* on cand/m);
     expect(n2).toBeGreaterThan(0);
-    const merged = await runCli(['merge', join(work, 's1'), join(work, 's2'), '--out', join(work, 'merged')]);
+    const merged = await runCli(['run', 'merge', join(work, 's1'), join(work, 's2'), '--out', join(work, 'merged')]);
     expect(merged.code).toBe(0);
     const seqs: number[] = [];
     for await (const o of readRunOutcomes(join(work, 'merged'))) seqs.push(o.seq);
@@ -55,28 +58,42 @@ describe('mongo-compat replay and merge (CLI)', () => {
     const merged2 = await readRun(join(work, 'merged'));
     expect(merged2.histograms.reduce((n, x) => n + x.hist.totalCount, 0)).toBe(48);
     expect(merged2.run.counts.outcomes).toBe(24);
-    // The same shard twice is refused.
-    const twice = await runCli(['merge', join(work, 's1'), join(work, 's1'), '--out', join(work, 'bad')]);
+    // The same shard twice is refused; the name before the `run` group still works and says where it went, in one line.
+    const [twice, old] = await Promise.all([
+      runCli(['run', 'merge', join(work, 's1'), join(work, 's1'), '--out', join(work, 'bad')]),
+      runCli(['merge', join(work, 's1'), join(work, 's2'), '--out', join(work, 'merged-old')]),
+    ]);
     expect(twice.code).not.toBe(0);
     expect(twice.stderr).toContain('MC_RUN_MERGE');
-  });
+    expect(old.code).toBe(0);
+    expect(old.stderr.split('\n')[0]).toBe('mongo-compat: `merge` is now `run merge`');
+    expect(JSON.parse(old.stdout).counts.outcomes).toBe(24);
+  }, CLI_STEPS_TIMEOUT_MS);
 
   it('rejects bad input with one line and a non-zero exit', async () => {
     const bad = await runCli(['replay', '--capture', capture, '--baseline', `b=${testUri()}`, '--timing', 'sometimes', '--out', join(work, 'x')]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toContain('--timing sometimes');
+    expect(bad.stderr).toContain('MC_USAGE: --timing sometimes: expected fast or recorded');
     const missing = await runCli(['replay', '--capture', join(work, 'nope.gz'), '--baseline', `b=${testUri()}`, '--out', join(work, 'y')]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('nope.gz');
     const transport = await runCli(['replay', '--capture', capture, '--baseline', `b=${testUri()}`, '--transport', 'carrier-pigeon', '--out', join(work, 'z')]);
     expect(transport.code).not.toBe(0);
     expect(transport.stderr.trim().split('\n')).toHaveLength(1);
-    expect(transport.stderr).toContain('--transport carrier-pigeon');
+    expect(transport.stderr).toContain('--transport carrier-pigeon: expected auto, wire or driver');
+    // Flags that are not config keys are checked before anything starts, too.
+    const cases = [
+      ['--shard', '3/2', '--shard 3/2: I must be between 1 and N'],
+      ['--report', 'md,pdf', '--report md,pdf: pdf: expected json, md, html or junit'],
+      ['--map-db', 'shop', '--map-db shop: expected FROM=TO'],
+    ] as const;
+    const results = await Promise.all(cases.map(([flag, value]) => runCli(['replay', '--capture', capture, '--baseline', `b=${testUri()}`, flag, value, '--out', join(work, 'v')])));
+    expect(results.map((r) => [r.code, r.stderr.trim()])).toEqual(cases.map(([, , message]) => [1, `mongo-compat: MC_USAGE: ${message}`]));
     // Forcing the wire transport onto a target it cannot serve names the target and the reason.
     const compressed = `${testUri()}${testUri().includes('?') ? '&' : '?'}compressors=zlib`;
     const forced = await runCli(['replay', '--capture', capture, '--baseline', `b=${compressed}`, '--transport', 'wire', '--out', join(work, 'w')]);
     expect(forced.code).not.toBe(0);
     expect(forced.stderr.trim().split('\n').at(-1)).toMatch(/--transport wire: target b asks for compression/);
-  });
+  }, CLI_STEPS_TIMEOUT_MS);
 });

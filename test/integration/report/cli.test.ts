@@ -53,10 +53,15 @@ describe('mongo-compat report', () => {
     expect(r.stderr).toMatch(/MC_RUN_CORRUPT: .*nothing-here\/run\.json/);
   });
 
-  it('names an unknown format', async () => {
+  it('names an unknown format in one line, with the formats it takes from the schema', async () => {
     const r = await runCli(['report', join(dir, 'run'), '--format', 'md,pdf']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('MC_REPORT_INPUT: --format pdf: unknown format');
+    expect(r.stderr.trim().split('\n')).toEqual(['mongo-compat: MC_USAGE: --format md,pdf: pdf: expected json, md, html or junit']);
+  });
+
+  it('shows the default formats read from the config schema in --help', async () => {
+    const r = await runCli(['report', '--help']);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('(choices: json, md, html, junit; default: md,html,json,junit)');
   });
 
   it('refuses a bench file that is not a contention result, naming it', async () => {

@@ -30,6 +30,14 @@ describe('parseConfigText', () => {
     expect(errorOf('targetz:\n  a: b\n')).toMatch(/^mc\.yaml:1:1 \(top level\): unknown key targetz/);
   });
 
+  it('says what a value should be, in the words the flags use', () => {
+    expect(errorOf('replay:\n  timing: slow\n')).toBe('mc.yaml:2:11 replay.timing: expected fast or recorded');
+    expect(errorOf('proxy:\n  listen: nope\n')).toBe('mc.yaml:2:11 proxy.listen: expected HOST:PORT');
+    expect(errorOf('bench:\n  contention:\n    warmup: later\n')).toMatch(/^mc\.yaml:3:13 bench\.contention\.warmup: expected a duration/);
+    expect(errorOf('proxy:\n  maxQueueMb: 0\n')).toBe('mc.yaml:2:15 proxy.maxQueueMb: must be positive');
+    expect(errorOf('replay:\n  mapDb:\n    "a=b": c\n')).toBe('mc.yaml:3:12 replay.mapDb.a=b: expected a database name without "="');
+  });
+
   it('names the line of a YAML syntax error', () => {
     expect(errorOf('targets:\n  a: [b\n')).toMatch(/^mc\.yaml:\d+:\d+: /);
   });

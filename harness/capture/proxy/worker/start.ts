@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { PROXY_DEFAULTS } from '../../../config/schema.ts';
 import { ProxyError } from '../../../errors.ts';
 import type { CaptureHeaderInput, CaptureWriterOptions } from '../../../store/writer.ts';
 import type { RecordingPipe, RecordingSettings } from '../recording.ts';
@@ -98,7 +99,7 @@ export class WorkerRecording implements RecordingPipe {
       await worker.terminate();
       throw new ProxyError(first.message ?? 'the recording worker did not start');
     }
-    const pipe = new WorkerRecording(worker, options.writerOptions?.maxQueueBytes ?? 64 * 1024 * 1024, options.log);
+    const pipe = new WorkerRecording(worker, options.writerOptions?.maxQueueBytes ?? PROXY_DEFAULTS.maxQueueMb * 1024 * 1024, options.log);
     pipe.files = first.files ?? [];
     return pipe;
   }
