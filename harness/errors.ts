@@ -118,6 +118,27 @@ export class PreflightMismatchError extends CompatError {
   }
 }
 
+/**
+ * The replayer's connection to a target failed: refused, reset, closed mid-reply, or
+ * answered with bytes that are not a reply. `sent` is false when the request never
+ * left this process, so even a write may be retried.
+ */
+export class ReplayNetworkError extends CompatError {
+  readonly sent: boolean;
+
+  constructor(message: string, options: { sent: boolean; cause?: unknown }) {
+    super('MC_REPLAY_NETWORK', message, options);
+    this.sent = options.sent;
+  }
+}
+
+/** A replayed command got no reply within its timeout; the connection it was sent on is closed. */
+export class ReplayTimeoutError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_REPLAY_TIMEOUT', message, options);
+  }
+}
+
 /** Runs given to merge cannot be merged (different targets, format, or overlapping shards). */
 export class RunMergeError extends CompatError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,8 +1,9 @@
 import { BSON, MongoClient, type ClientSession, type Db, type ReadPreferenceLike } from 'mongodb';
 import ConnectionString from 'mongodb-connection-string-url';
-import { UsageError } from '../errors.ts';
+import { ReplayNetworkError, ReplayTimeoutError, UsageError } from '../errors.ts';
 import type { OutcomeError } from '../model/run/outcome.ts';
-import { bsonElement, WireNetworkError, WirePool, WireTimeoutError } from './wire-pool.ts';
+import { bsonElement } from '../wire/index.ts';
+import { WirePool } from './wire-pool.ts';
 
 /**
  * One live target during a replay: its client, a live session per recorded session,
@@ -199,10 +200,10 @@ export class LiveTarget {
         return { kind: 'ok', reply, sentAt, endAt };
       } catch (err) {
         const endAt = performance.now();
-        if (err instanceof WireTimeoutError) {
+        if (err instanceof ReplayTimeoutError) {
           return { kind: 'error', error: { codeName: TIMEOUT_CODE_NAME, message: `no reply within ${this.opTimeoutMs} ms` }, sentAt, endAt };
         }
-        if (!(err instanceof WireNetworkError)) throw err;
+        if (!(err instanceof ReplayNetworkError)) throw err;
         // As on the driver path: a write is retried only when it never reached the server.
         const retryable = options.retry || !err.sent;
         if (retryable && attempt < RETRY_DELAYS_MS.length) {

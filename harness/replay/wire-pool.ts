@@ -1,10 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { platform, release, type as osType } from 'node:os';
 import { BSON } from 'mongodb';
-import { MessageFramer } from '../wire/framer.ts';
-import { parseHeader } from '../wire/header.ts';
-import { parseOpMsg } from '../wire/op-msg.ts';
-import { HEADER_SIZE, OP_CODES } from '../wire/opcodes.ts';
+import { ReplayNetworkError, ReplayTimeoutError, WireProtocolError } from '../errors.ts';
+import { buildOpMsgCommand, MessageFramer, OP_CODES, parseMessage } from '../wire/index.ts';
 import { TOOL } from '../store/tool.ts';
 
 /**
@@ -18,28 +16,14 @@ import { TOOL } from '../store/tool.ts';
  * per operation; 15,000 ops/s on two cores leaves about 66 µs.
  *
  * It serves one host without credentials, TLS or compression (LiveTarget decides, and
- * keeps the driver for everything else); a dead or unreachable server surfaces as a
- * WireNetworkError that says whether the request could have reached it.
+ * keeps the driver for everything else). Messages are written and read by the codec in
+ * harness/wire; a dead or unreachable server surfaces as a ReplayNetworkError
+ * (MC_REPLAY_NETWORK) that says whether the request could have reached it, a command
+ * without a reply in time as a ReplayTimeoutError (MC_REPLAY_TIMEOUT).
  */
 
 /** Same reply decoding as the driver path (LiveTarget), plus BSON regexes kept exact. */
 const REPLY_BSON = Object.freeze({ promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const);
-
-/** A connection failure; `sent` is false when the request never left (safe to retry a write). */
-export class WireNetworkError extends Error {
-  override readonly name = 'WireNetworkError';
-  constructor(
-    message: string,
-    readonly sent: boolean,
-  ) {
-    super(message);
-  }
-}
-
-/** The operation did not answer within the pool's op timeout; its socket was closed. */
-export class WireTimeoutError extends Error {
-  override readonly name = 'WireTimeoutError';
-}
 
 export interface WirePoolOptions {
   readonly host: string;
@@ -50,6 +34,8 @@ export interface WirePoolOptions {
   readonly opTimeoutMs: number;
   readonly appName: string;
 }
+
+const NO_ELEMENTS: readonly Uint8Array[] = Object.freeze([]);
 
 interface Pending {
   readonly requestId: number;
@@ -64,40 +50,42 @@ class WireConnection {
   private readonly framer = new MessageFramer();
   private pending: Pending | undefined;
   closed = false;
+  /** Bound once per connection: a closure per 'data' event would be an allocation per reply. */
+  private readonly onFrame = (message: Buffer): void => this.onMessage(message);
 
-  constructor(private readonly socket: Socket) {
+  constructor(
+    private readonly socket: Socket,
+    /** host:port, named in every error of this connection. */
+    private readonly address: string,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      const failed = this.framer.push(chunk, 0, (message) => this.onMessage(message));
-      if (failed) this.fail(new WireNetworkError(`unreadable reply stream: ${failed.message}`, true));
+      const failed = this.framer.push(chunk, 0, this.onFrame);
+      if (failed) this.fail(new ReplayNetworkError(`${address}: unreadable reply stream: ${failed.message}`, { sent: true, cause: failed }));
     });
-    socket.on('error', (err) => this.fail(new WireNetworkError(err.message, true)));
-    socket.on('close', () => this.fail(new WireNetworkError('connection closed by the server', true)));
+    socket.on('error', (err) => this.fail(new ReplayNetworkError(`${address}: ${err.message}`, { sent: true, cause: err })));
+    socket.on('close', () => this.fail(new ReplayNetworkError(`${address}: connection closed by the server`, { sent: true })));
   }
 
-  /** Sends one OP_MSG body; resolves with the reply body. One command at a time per connection. */
-  run(body: Uint8Array, deadline: number): Promise<BSON.Document> {
-    if (this.closed) return Promise.reject(new WireNetworkError('connection closed', false));
+  /**
+   * Sends `doc` (a serialised command) with `elements` appended as one OP_MSG; resolves
+   * with the reply body. One command at a time per connection.
+   */
+  run(doc: Uint8Array, elements: readonly Uint8Array[], deadline: number): Promise<BSON.Document> {
+    if (this.closed) return Promise.reject(new ReplayNetworkError(`${this.address}: connection closed`, { sent: false }));
     const requestId = nextRequestId++ & 0x7fffffff;
-    const message = Buffer.allocUnsafe(HEADER_SIZE + 5 + body.length);
-    message.writeInt32LE(message.length, 0);
-    message.writeInt32LE(requestId, 4);
-    message.writeInt32LE(0, 8);
-    message.writeInt32LE(OP_CODES.OP_MSG, 12);
-    message.writeUInt32LE(0, 16); // flagBits: a plain request, a reply expected
-    message[20] = 0; // section kind 0: the body
-    message.set(body, 21);
+    const message = buildOpMsgCommand(requestId, doc, elements);
     return new Promise((resolve, reject) => {
       this.pending = { requestId, deadline, resolve, reject };
       this.socket.write(message);
     });
   }
 
-  /** Closes the socket when its command is past its deadline; true if it was. */
-  expire(now: number): boolean {
+  /** Closes the socket when its command is past its deadline (`timeoutMs` after it was sent); true if it was. */
+  expire(now: number, timeoutMs: number): boolean {
     const p = this.pending;
     if (!p || now < p.deadline) return false;
-    this.fail(new WireTimeoutError('no reply within the op timeout'));
+    this.fail(new ReplayTimeoutError(`${this.address}: no reply within ${timeoutMs} ms`));
     return true;
   }
 
@@ -106,22 +94,27 @@ class WireConnection {
   }
 
   close(): void {
-    this.fail(new WireNetworkError('pool closed', false));
+    this.fail(new ReplayNetworkError(`${this.address}: pool closed`, { sent: false }));
   }
 
   private onMessage(message: Buffer): void {
     const p = this.pending;
-    const header = parseHeader(message);
-    if (header instanceof Error) return this.fail(new WireNetworkError(`bad reply header: ${header.message}`, true));
-    if (!p || header.responseTo !== p.requestId) return this.fail(new WireNetworkError(`reply to request ${header.responseTo}, none such outstanding`, true));
-    if (header.opCode !== OP_CODES.OP_MSG) return this.fail(new WireNetworkError(`reply opcode ${header.opCode}, OP_MSG expected`, true));
+    const msg = parseMessage(message);
+    const a = this.address;
+    if (msg instanceof WireProtocolError) return this.fail(new ReplayNetworkError(`${a}: unreadable reply: ${msg.message}`, { sent: true, cause: msg }));
+    if (!p || msg.header.responseTo !== p.requestId) {
+      return this.fail(new ReplayNetworkError(`${a}: reply to request ${msg.header.responseTo}, none such outstanding`, { sent: true }));
+    }
+    if (msg.opCode !== OP_CODES.OP_MSG) return this.fail(new ReplayNetworkError(`${a}: reply opcode ${msg.opCode}, OP_MSG expected`, { sent: true }));
     let reply: BSON.Document;
     try {
-      const msg = parseOpMsg(message, header);
-      const body = msg.sections.find((s) => s.kind === 0);
-      reply = BSON.deserialize(body!.body, REPLY_BSON);
+      // parseMessage checked there is exactly one body section; a loop, not find(), allocates no closure.
+      let i = 0;
+      let section = msg.sections[0]!;
+      while (section.kind !== 0) section = msg.sections[++i]!;
+      reply = BSON.deserialize(section.body, REPLY_BSON);
     } catch (err) {
-      return this.fail(new WireNetworkError(`unreadable reply: ${(err as Error).message}`, true));
+      return this.fail(new ReplayNetworkError(`${a}: unreadable reply: ${(err as Error).message}`, { sent: true, cause: err }));
     }
     this.pending = undefined;
     p.resolve(reply);
@@ -146,6 +139,8 @@ class WireConnection {
 export class WirePool {
   private readonly idle: WireConnection[] = [];
   private readonly all = new Set<WireConnection>();
+  /** Connections waiting for their handshake reply: swept too, so a silent server cannot hang open(). */
+  private readonly handshaking = new Set<WireConnection>();
   private readonly waiters: ((c: WireConnection | Error) => void)[] = [];
   private opening = 0;
   private closed = false;
@@ -163,22 +158,19 @@ export class WirePool {
 
   /** Runs one command document (it must carry `$db`); resolves with the reply, ok or not. */
   command(doc: BSON.Document): Promise<BSON.Document> {
-    return this.run(BSON.serialize(doc));
+    return this.commandWith(BSON.serialize(doc), NO_ELEMENTS);
   }
 
   /**
    * Runs a command given as BSON: `doc` serialised without `$db` and `lsid`, and the
-   * pre-built elements to append (see bsonElement), so that what every operation of a
-   * session shares is serialised once, not per send.
+   * pre-built elements to append (see bsonElement in harness/wire), so that what every
+   * operation of a session shares is serialised once, not per send. Rejects with a
+   * ReplayNetworkError or a ReplayTimeoutError.
    */
-  commandWith(doc: Uint8Array, elements: readonly Uint8Array[]): Promise<BSON.Document> {
-    return this.run(appendElements(doc, elements));
-  }
-
-  private async run(body: Uint8Array): Promise<BSON.Document> {
+  async commandWith(doc: Uint8Array, elements: readonly Uint8Array[]): Promise<BSON.Document> {
     const conn = await this.acquire();
     try {
-      return await conn.run(body, performance.now() + this.options.opTimeoutMs);
+      return await conn.run(doc, elements, performance.now() + this.options.opTimeoutMs);
     } finally {
       this.release(conn);
     }
@@ -196,11 +188,12 @@ export class WirePool {
     for (const c of this.all) c.close();
     this.all.clear();
     this.idle.length = 0;
-    for (const w of this.waiters.splice(0)) w(new WireNetworkError('pool closed', false));
+    for (const c of this.handshaking) c.close();
+    for (const w of this.waiters.splice(0)) w(new ReplayNetworkError(`${this.address}: pool closed`, { sent: false }));
   }
 
   private acquire(): Promise<WireConnection> {
-    if (this.closed) return Promise.reject(new WireNetworkError('pool closed', false));
+    if (this.closed) return Promise.reject(new ReplayNetworkError(`${this.address}: pool closed`, { sent: false }));
     for (let c = this.idle.pop(); c; c = this.idle.pop()) if (!c.closed) return Promise.resolve(c);
     if (this.all.size + this.opening < this.options.maxPoolSize) return this.open();
     return new Promise((resolve, reject) => this.waiters.push((c) => (c instanceof Error ? reject(c) : resolve(c))));
@@ -221,24 +214,23 @@ export class WirePool {
 
   private async open(): Promise<WireConnection> {
     this.opening++;
+    let conn: WireConnection | undefined;
     try {
-      const socket = await this.connectSocket();
-      const conn = new WireConnection(socket);
-      const hello = await conn.run(BSON.serialize(this.handshake()), performance.now() + this.options.connectTimeoutMs);
-      if (!isOk(hello)) {
-        conn.close();
-        throw new WireNetworkError(`handshake refused: ${String(hello.errmsg ?? 'not ok')}`, false);
-      }
-      if (this.closed) {
-        conn.close();
-        throw new WireNetworkError('pool closed', false);
-      }
+      conn = new WireConnection(await this.connectSocket(), this.address);
+      this.handshaking.add(conn);
+      const hello = await conn.run(BSON.serialize(this.handshake()), NO_ELEMENTS, performance.now() + this.options.connectTimeoutMs);
+      if (!isOk(hello)) throw new ReplayNetworkError(`${this.address}: handshake refused: ${String(hello.errmsg ?? 'not ok')}`, { sent: false });
+      if (this.closed) throw new ReplayNetworkError(`${this.address}: pool closed`, { sent: false });
       this.all.add(conn);
       return conn;
     } catch (err) {
-      // Nothing of the caller's was sent on a connection that never opened.
-      throw err instanceof WireNetworkError ? new WireNetworkError(err.message, false) : err;
+      conn?.close();
+      // Nothing of the caller's was sent on a connection that never opened: a write may be retried.
+      if (err instanceof ReplayNetworkError) throw err.sent ? new ReplayNetworkError(err.message, { sent: false, cause: err.cause }) : err;
+      if (err instanceof ReplayTimeoutError) throw new ReplayNetworkError(`${err.message} to the handshake`, { sent: false, cause: err });
+      throw err;
     } finally {
+      if (conn) this.handshaking.delete(conn);
       this.opening--;
     }
   }
@@ -249,7 +241,7 @@ export class WirePool {
       const socket = connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new WireNetworkError(`connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`, false));
+        reject(new ReplayNetworkError(`connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`, { sent: false }));
       }, connectTimeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -258,7 +250,7 @@ export class WirePool {
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new WireNetworkError(`connect to ${host}:${port}: ${err.message}`, false));
+        reject(new ReplayNetworkError(`connect to ${host}:${port}: ${err.message}`, { sent: false, cause: err }));
       });
     });
   }
@@ -280,7 +272,8 @@ export class WirePool {
 
   private sweep(): void {
     const now = performance.now();
-    for (const c of this.all) if (c.busy && c.expire(now)) this.all.delete(c);
+    for (const c of this.all) if (c.busy && c.expire(now, this.options.opTimeoutMs)) this.all.delete(c);
+    for (const c of this.handshaking) c.expire(now, this.options.connectTimeoutMs);
   }
 }
 
@@ -292,25 +285,3 @@ export function isOk(reply: BSON.Document): boolean {
   return ok !== null && typeof ok === 'object' && Number((ok as { valueOf(): unknown }).valueOf()) === 1;
 }
 
-/** A BSON document with `elements` (from bsonElement) appended after its own. */
-export function appendElements(doc: Uint8Array, elements: readonly Uint8Array[]): Buffer {
-  let extra = 0;
-  for (const e of elements) extra += e.length;
-  const body = Buffer.allocUnsafe(doc.length + extra);
-  body.set(doc.subarray(0, doc.length - 1), 0); // without the terminating 0x00
-  let at = doc.length - 1;
-  for (const e of elements) {
-    body.set(e, at);
-    at += e.length;
-  }
-  body[at] = 0;
-  body.writeInt32LE(body.length, 0);
-  return body;
-}
-
-/** One BSON element (type, name, value) as bytes, for WirePool.commandWith. */
-export function bsonElement(name: string, value: unknown): Buffer {
-  const doc = BSON.serialize({ [name]: value });
-  // A one-element document is int32 length, the element, 0x00.
-  return Buffer.from(doc.subarray(4, doc.length - 1));
-}
