@@ -1,10 +1,22 @@
-import type { Socket } from 'node:net';
 import type { Document } from 'mongodb';
 import { buildLegacy, buildOpMsg, decodeBson, decodePlainMessage, MessageFramer, MSG_FLAGS, OP_CODES, type DecodedMessage } from '../../wire/index.ts';
 import { epochMicros } from './clock.ts';
 import { isHello } from './credentials.ts';
 import { rewriteHelloHosts, serialiseBody } from './host-rewrite.ts';
 import type { RecordingPipe } from './recording.ts';
+
+/** What a session does with its two sockets (net.Socket, tls.TLSSocket; a stand-in in unit tests). */
+export interface SessionSocket {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  write(chunk: Buffer): boolean;
+  pause(): unknown;
+  resume(): unknown;
+  cork(): void;
+  uncork(): void;
+  destroy(): unknown;
+}
 
 /** What every session of one proxy shares. */
 export interface SessionContext {
@@ -38,8 +50,8 @@ export class ProxySession {
     private readonly session: number,
     readonly id: string,
     private readonly clientAddress: string,
-    private readonly client: Socket,
-    private readonly upstream: Socket,
+    private readonly client: SessionSocket,
+    private readonly upstream: SessionSocket,
     private readonly onClose: () => void,
     private readonly countBytes: (fromClient: number, fromUpstream: number) => void,
   ) {

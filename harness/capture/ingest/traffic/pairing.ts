@@ -1,7 +1,7 @@
 import { BSON, type Document } from 'mongodb';
 import { WireProtocolError } from '../../../errors.ts';
 import type { OperationRecord } from '../../../model/record.ts';
-import { decodeMessage, replyToDocument, requestToCommand, type DecodedMessage, type LogicalCommand } from '../../../wire/index.ts';
+import { decodeMessage, MSG_FLAGS, OP_CODES, replyToDocument, requestToCommand, type DecodedMessage, type LogicalCommand } from '../../../wire/index.ts';
 import { parseShellDocument } from '../shell-json.ts';
 import type { IngestIssue } from '../summary.ts';
 
@@ -153,7 +153,7 @@ function toRecord(cmd: LogicalCommand, decoded: DecodedMessage, pk: TimedPacket,
 function attachReply(p: Pending, decoded: DecodedMessage, t: number): void {
   const rec = p.record;
   const doc = replyToDocument(decoded.message);
-  const moreToCome = decoded.message.opCode === 2013 && (decoded.message.flags & 2) !== 0;
+  const moreToCome = decoded.message.opCode === OP_CODES.OP_MSG && (decoded.message.flags & MSG_FLAGS.MORE_TO_COME) !== 0;
   rec.dur = Math.max(0, t - rec.t);
   rec.replySize = (rec.replySize ?? 0) + decoded.wireSize;
   rec.wire = { ...rec.wire, replies: (rec.wire?.replies ?? 0) + 1 };
