@@ -13,6 +13,8 @@ export interface Tap {
   readonly address: string;
   readonly port: number;
   readonly connections: TapConnection[];
+  /** Sockets still open, both sides counted: 0 once every connection has closed and all it carried was kept. */
+  readonly openSockets: number;
   /** Sends new connections to another port (an upstream restarted elsewhere). */
   retarget(port: number): void;
   /** Cuts every open connection, as a dying server would. */
@@ -48,6 +50,9 @@ export async function startTap(targetHost: string, targetPort: number): Promise<
     address: `127.0.0.1:${port}`,
     port,
     connections,
+    get openSockets() {
+      return sockets.size;
+    },
     retarget: (p) => {
       currentPort = p;
     },

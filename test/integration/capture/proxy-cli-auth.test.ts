@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readCapture, readCaptureHeader } from '../../../harness/store/reader.ts';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
 import { REPO_ROOT, runCli } from '../../helpers/cli.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const USER = 'alice';
 const PASSWORD = 'Sup3r-S3cret-Pa55word';
@@ -72,7 +73,12 @@ describe('mongo-compat proxy against a server that requires authentication', () 
       const wrong = new MongoClient(`mongodb://${USER}:wrong-${PASSWORD}@${proxy.address}/?directConnection=true&authSource=admin`, { serverSelectionTimeoutMS: 3000 });
       await expect(wrong.db('app').command({ ping: 1 })).rejects.toThrow();
       await wrong.close();
-      await new Promise((r) => setTimeout(r, 700));
+      // A status line (every 0.5 s) printed after both clients left shows the proxy running
+      // with every connection closed, before SIGTERM ends it.
+      const mark = proxy.err().length;
+      await waitFor(() => /proxy: 0 connections open \([1-9]\d* total\), [1-9]\d* ops recorded/.test(proxy.err().slice(mark)), {
+        what: 'a status line with every client connection closed',
+      });
     } finally {
       proxy.child.kill('SIGTERM');
     }
@@ -104,6 +110,8 @@ describe('mongo-compat proxy on bad input', () => {
     [['--upstream', 'mongodb://a:pw@h', '--out', '/tmp/x.jsonl.gz', '--listen', 'nope'], /MC_USAGE: --listen nope: expected HOST:PORT/],
     [['--upstream', 'mongodb+srv://u:topsecret@c.example.com', '--out', '/tmp/mc-x.jsonl.gz', '--listen', '127.0.0.1:0'], /MC_PROXY: --upstream mongodb\+srv:\/\/.*not supported/],
     [['--upstream', 'mongodb://h', '--out', '/tmp/x.jsonl.gz', '--mask-strings', '--redact-path', 'a'], /exclude each other/],
+    [['--upstream', 'mongodb://h', '--out', '/tmp/x.jsonl.gz', '--max-queue-mb', '0'], /MC_USAGE: --max-queue-mb 0: must be positive$/m],
+    [['--upstream', 'mongodb://h', '--out', '/tmp/x.jsonl.gz', '--reply', 'some'], /MC_USAGE: --reply some: expected full, digest or none$/m],
   ])('%j exits 1 with one line naming the flag', async (args, message) => {
     const r = await runCli(['proxy', ...args]);
     expect(r.code).toBe(1);

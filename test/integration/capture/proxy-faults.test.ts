@@ -16,6 +16,7 @@ import { messageBytesArb } from '../../helpers/wire-arbitraries.ts';
 import { MemorySink } from '../../helpers/memory-sink.ts';
 import { nodeWorkload } from '../../helpers/node-workload.ts';
 import { startTap } from '../../helpers/tcp-tap.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 async function pingThrough(proxy: RunningProxy): Promise<void> {
   const client = new MongoClient(`mongodb://${proxy.address}/?directConnection=true`, { serverSelectionTimeoutMS: 5000 });
@@ -63,13 +64,15 @@ describe('proxy faults', () => {
       const ping = Buffer.concat(buildOpMsg({ requestId: 1, sections: [{ kind: 0, body: Buffer.from(BSON.serialize({ ping: 1, $db: 'admin' })) }] }));
       const half = await rawSocket(proxy);
       half.write(ping.subarray(0, 10));
-      await new Promise((r) => setTimeout(r, 50));
+      // Leave only once the proxy holds the partial message: then it is cut mid-request.
+      await waitFor(() => proxy.stats.bytesFromClients >= 10, { what: 'the proxy to receive the first 10 bytes of a ping' });
       half.destroy();
       const garbage = await rawSocket(proxy);
       garbage.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
       await closed(garbage);
       await pingThrough(proxy);
-      await new Promise((r) => setTimeout(r, 50));
+      // A session logs why it closed as it closes.
+      await waitFor(() => proxy.stats.connectionsOpen === 0, { what: 'the proxy to close every connection' });
       expect(lines.some((l) => /left mid-request/.test(l))).toBe(true);
       expect(lines.some((l) => /undecodable request stream: message length/.test(l))).toBe(true);
       expect(sink.records.some((r) => r.cmd === 'ping')).toBe(true);
@@ -94,11 +97,16 @@ describe('proxy faults', () => {
     try {
       await fc.assert(
         fc.asyncProperty(stream, async (bytes) => {
+          const before = proxy.stats.bytesFromClients;
           const s = await rawSocket(proxy);
           s.on('error', () => undefined);
           s.write(bytes);
-          await Promise.race([closed(s), new Promise((r) => setTimeout(r, 30))]);
+          // The proxy frames each chunk as it arrives: once it has counted every byte (or
+          // hung up on them) it has acted on all of them. A prefix of a valid message gets
+          // no answer, so the client then leaves, and the proxy must take that too.
+          await waitFor(() => s.destroyed || proxy.stats.bytesFromClients - before >= bytes.length, { what: `the proxy to read ${bytes.length} bytes or hang up` });
           s.destroy();
+          await waitFor(() => proxy.stats.connectionsOpen === 0, { what: 'the proxy to close the connection' });
         }),
         // Plus headers alone: an OP_MSG (and an OP_QUERY) framed at 16 bytes, with no room for flags or a body.
         { numRuns: 25, examples: [[headerOnly(2013, 16)], [headerOnly(2013, 18)], [headerOnly(2004, 16)]] },
@@ -156,14 +164,14 @@ describe('proxy faults', () => {
       // The same address answers again, backed by a restarted server.
       second = await startFerretDb({ name: 'faults-2', replicaSet: false });
       tap.retarget(second.port);
-      let ok = false;
-      for (let i = 0; i < 40 && !ok; i++) {
-        ok = await coll.insertOne({ _id: 2 }).then(
+      // The driver reconnects on its own schedule (heartbeat 500 ms): retry until a write goes through.
+      await waitFor(
+        () => coll.insertOne({ _id: 2 }).then(
           () => true,
-          () => new Promise<boolean>((r) => setTimeout(() => r(false), 250)),
-        );
-      }
-      expect(ok).toBe(true);
+          () => false,
+        ),
+        { what: 'an insert through the proxy to succeed against the restarted server', timeoutMs: 20_000, intervalMs: 250 },
+      );
       expect(await coll.findOne({ _id: 2 })).toEqual({ _id: 2 });
       expect(sink.records.filter((r) => r.cmd === 'insert' && !r.error && r.reply).length).toBeGreaterThanOrEqual(2);
     } finally {

@@ -7,6 +7,7 @@ import { testUri, uniqueDbName } from '../../helpers/fresh-db.ts';
 import { MemorySink } from '../../helpers/memory-sink.ts';
 import { nodeWorkload, WORKLOAD_COMMANDS } from '../../helpers/node-workload.ts';
 import { compareHops, startTap } from '../../helpers/tcp-tap.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const HANDSHAKE = new Set(['hello', 'isMaster', 'ismaster', 'endSessions']);
 
@@ -39,7 +40,11 @@ async function throughProxy(target: string, appName: string, compressor?: Compre
     await client.db(dbName).dropDatabase();
   } finally {
     await client.close();
-    await new Promise((r) => setTimeout(r, 100));
+    // The driver hangs up without waiting for endSessions to arrive; once every hop has
+    // seen every connection close, every byte sent has crossed every hop.
+    await waitFor(() => tapA.openSockets === 0 && proxy.stats.connectionsOpen === 0 && tapB.openSockets === 0, {
+      what: 'both taps and the proxy to see every connection close',
+    });
     await proxy.stop();
     await tapA.stop();
     await tapB.stop();

@@ -9,6 +9,7 @@ import { testUri, uniqueDbName } from '../../helpers/fresh-db.ts';
 import { MemorySink } from '../../helpers/memory-sink.ts';
 import { compareHops, startTap } from '../../helpers/tcp-tap.ts';
 import { WORKLOAD_COMMANDS } from '../../helpers/node-workload.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -53,7 +54,11 @@ describe.skipIf(!available)('proxy with Python pymongo (Debian python3-pymongo)'
     let result: PyResult;
     try {
       result = await pymongo(`mongodb://${tapA.address}/?directConnection=true&appName=py-app${compressor ? `&compressors=${compressor}` : ''}`);
-      await new Promise((r) => setTimeout(r, 100));
+      // The script has exited, its sockets closed; once every hop has seen them close,
+      // every byte sent has crossed every hop.
+      await waitFor(() => tapA.openSockets === 0 && proxy.stats.connectionsOpen === 0 && tapB.openSockets === 0, {
+        what: 'both taps and the proxy to see every connection close',
+      });
     } finally {
       await proxy.stop();
       await tapA.stop();

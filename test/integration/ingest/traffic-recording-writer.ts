@@ -18,6 +18,8 @@ export interface TeeMessage {
 export interface Tee {
   readonly port: number;
   readonly messages: TeeMessage[];
+  /** Sockets still open, both sides counted: 0 once every connection has closed and all it carried was seen. */
+  readonly openSockets: number;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,8 @@ export async function startTee(upstreamHost: string, upstreamPort: number): Prom
     const end = (): void => {
       client.destroy();
       upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
     };
     client.on('close', end).on('error', end);
     upstream.on('close', end).on('error', end);
@@ -64,6 +68,9 @@ export async function startTee(upstreamHost: string, upstreamPort: number): Prom
   return {
     port,
     messages,
+    get openSockets() {
+      return sockets.size;
+    },
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -10,6 +10,7 @@ import type { OperationRecord } from '../../../harness/model/record.ts';
 import { crc32c } from '../../../harness/wire/index.ts';
 import { startProxy } from '../../../harness/capture/proxy/index.ts';
 import { testUri, uniqueDbName } from '../../helpers/fresh-db.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { buildPackets, startTee, writeDirectory, writeSingleFile, type Tee, type TeeMessage } from './traffic-recording-writer.ts';
 
 /**
@@ -46,8 +47,9 @@ beforeAll(async () => {
   } finally {
     await client.close();
   }
-  // Let the last replies cross the tee.
-  await new Promise((r) => setTimeout(r, 50));
+  // The driver hangs up without waiting for its last messages (endSessions) to arrive:
+  // once the tee has seen every connection close, it has seen every message.
+  await waitFor(() => tee.openSockets === 0, { what: 'the tee to see the driver close every connection' });
   messages = [...tee.messages];
   START_MS = Math.floor(messages[0]!.t / 1000) - 5_000;
 });
@@ -200,7 +202,8 @@ describe('traffic recording ingest against the proxy', () => {
       await client.db(db2).dropDatabase();
     } finally {
       await client.close();
-      await new Promise((r) => setTimeout(r, 50));
+      // Every connection closed at the tee and then at the proxy: both saw all there was.
+      await waitFor(() => tee2.openSockets === 0 && proxy.stats.connectionsOpen === 0, { what: 'the tee and the proxy to see every connection close' });
       await tee2.stop();
       await proxy.stop();
     }

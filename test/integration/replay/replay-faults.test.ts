@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BSON, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
-import { replay } from '../../../harness/replay/run.ts';
+import { replay, type ReplayProgress } from '../../../harness/replay/run.ts';
 import { readRunOutcomes } from '../../../harness/model/run/reader.ts';
 import type { OperationOutcome } from '../../../harness/model/run/outcome.ts';
 import { TIMEOUT_CODE_NAME } from '../../../harness/replay/target.ts';
@@ -74,10 +74,26 @@ describe('replay faults', () => {
       // 100 ms between operations: the run lasts ~3 s at speed 1.
       await recordWorkload(a.uri, capture, steps, { gapUs: 100_000, sourceHost: 'prod:27017' });
       const dir = join(work, `run-down-${transport}`);
-      // SIGKILL: a crash, not a graceful shutdown that lets open connections finish.
-      const killer = setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 800);
-      const { run } = await replay({ captures: [capture], baselines: [`A=${a.uri}`], candidates: [`V=${victim.uri}`], out: dir, timing: 'recorded', speed: 1, transport });
-      clearTimeout(killer);
+      // SIGKILL: a crash, not a graceful shutdown that lets open connections finish. It
+      // comes once five operations are done on both targets, with ~25 still to go.
+      let killed = false;
+      const killOnceUnderway = (p: ReplayProgress): void => {
+        if (killed || p.done < 5) return;
+        killed = true;
+        process.kill(victim.pid, 'SIGKILL');
+      };
+      const { run } = await replay({
+        captures: [capture],
+        baselines: [`A=${a.uri}`],
+        candidates: [`V=${victim.uri}`],
+        out: dir,
+        timing: 'recorded',
+        speed: 1,
+        transport,
+        onProgress: killOnceUnderway,
+        progressIntervalMs: 10,
+      });
+      expect(killed).toBe(true);
       expect(run.status).toBe('complete');
       const v = run.targets.find((t) => t.name === 'V')!;
       expect(v.transport).toBe(transport);
@@ -149,9 +165,12 @@ describe('replay faults', () => {
     const capture = join(work, 'stop.mcap.gz');
     await recordWorkload(a.uri, capture, steps, { gapUs: 100_000, sourceHost: 'prod:27017' });
     const dir = join(work, 'run-stop');
+    // Stopped once five operations are done, with ~35 still to go.
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 600);
-    const { run } = await replay({ captures: [capture], baselines: [`A=${a.uri}`], candidates: [], out: dir, timing: 'recorded', signal: ac.signal });
+    const stopOnceUnderway = (p: ReplayProgress): void => {
+      if (p.done >= 5) ac.abort();
+    };
+    const { run } = await replay({ captures: [capture], baselines: [`A=${a.uri}`], candidates: [], out: dir, timing: 'recorded', signal: ac.signal, onProgress: stopOnceUnderway, progressIntervalMs: 10 });
     expect(run.status).toBe('interrupted');
     const all = await outcomes(dir);
     expect(all.length).toBeGreaterThan(0);

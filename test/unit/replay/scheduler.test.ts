@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Scheduler } from '../../../harness/replay/scheduler.ts';
 
 describe('recorded-timing scheduler', () => {
@@ -42,16 +42,24 @@ describe('recorded-timing scheduler', () => {
   });
 
   it('follows an injected clock and releases everyone on demand', async () => {
-    let now = 0;
-    const s = new Scheduler(() => now);
-    let done = 0;
-    const waits = [s.until(10_000).then(() => done++), s.until(20_000).then(() => done++)];
-    now = 10_000;
-    await new Promise((r) => setTimeout(r, 5));
-    expect(done).toBe(0); // the timer was armed for ~10 s of wall time; nothing fired yet
-    s.releaseAll();
-    await Promise.all(waits);
-    expect(done).toBe(2);
-    expect(s.pending).toBe(0);
+    // Fake timers: "nothing fired yet" is then a fact about the armed timers, not about
+    // how long the test happened to look.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    try {
+      let now = 0;
+      const s = new Scheduler(() => now);
+      let done = 0;
+      const waits = [s.until(10_000).then(() => done++), s.until(20_000).then(() => done++)];
+      now = 10_000;
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(done).toBe(0); // the timer was armed for ~10 s of timer time; a second of it fired nothing
+      s.releaseAll();
+      await Promise.all(waits);
+      expect(done).toBe(2);
+      expect(s.pending).toBe(0);
+      expect(vi.getTimerCount()).toBe(0); // releaseAll disarmed the timer
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
