@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ShardSpec } from '../replay/shard.ts';
 import { UsageError } from '../errors.ts';
 import { ReplayConfigSchema, ReportConfigSchema, type Config } from '../config/schema.ts';
 import type { ReplayProgress } from '../replay/run.ts';
@@ -54,13 +55,14 @@ export function defineReplay(program: Command): void {
       const baselines = resolveTargets(rc.baseline, config);
       if (baselines.length === 0) throw new UsageError('--baseline: at least one baseline target is needed (or replay.baseline in the config file)');
       const candidates = resolveTargets(rc.candidate, config);
-      const mapDb = Object.entries(rc.mapDb).map(([from, to]) => `${from}=${to}`);
       // Checked before the replay starts: a typo should not cost a whole run.
       const reportFormats = opts.report === undefined ? undefined : checkFlag('--report', opts.report, read.list, ReportConfigSchema.shape.formats).join(',');
+      let shard: ShardSpec | undefined;
       if (opts.shard !== undefined) {
-        const { shardProblem } = await import('../replay/shard.ts');
+        const { parseShard, shardProblem } = await import('../replay/shard.ts');
         const problem = shardProblem(opts.shard);
         if (problem) throw new UsageError(`--shard ${opts.shard}: ${problem}`);
+        shard = parseShard(opts.shard);
       }
       const { replay } = await import('../replay/run.ts');
       const ac = new AbortController();
@@ -85,8 +87,8 @@ export function defineReplay(program: Command): void {
           warmupPass: rc.warmupPass,
           allowWrites: rc.allowWrites,
           strictPreflight: rc.strictPreflight,
-          mapDb,
-          ...(opts.shard ? { shard: opts.shard } : {}),
+          mapDb: rc.mapDb,
+          ...(shard ? { shard } : {}),
           signal: ac.signal,
           log: (line) => {
             view?.pause();

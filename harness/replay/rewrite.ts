@@ -70,17 +70,6 @@ export function rewriteCommand(db: string, command: BSON.Document, options: Rewr
   return { db: mapDb?.get(db) ?? db, command: out, sessionKey, readPreference, notes };
 }
 
-/** `--map-db a=b` (repeatable) into a map; a later flag for the same name wins. */
-export function parseMapDb(pairs: readonly string[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0 || eq === pair.length - 1) throw new RangeError(`mapDb '${pair}': expected FROM=TO`);
-    map.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  return map;
-}
-
 function mapNamespace(ns: string, mapDb: ReadonlyMap<string, string> | undefined): string {
   const dot = ns.indexOf('.');
   if (!mapDb || dot <= 0) return ns;

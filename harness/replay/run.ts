@@ -7,12 +7,11 @@ import { ReplayEngine, type EngineOptions } from './engine.ts';
 import { summarise, encodeHistogram } from '../model/histogram.ts';
 import { MAX_PREFLIGHT_NAMESPACES, preflight } from './preflight.ts';
 import { classify } from './classify.ts';
-import { parseMapDb } from './rewrite.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type PreflightResult, type RunJson } from '../model/run/files.ts';
 import { RunWriter, writeRunState } from '../model/run/writer.ts';
 import { fetchState } from './state-fetch.ts';
 import { sourceMatch } from './safety.ts';
-import { parseShard, inShard, type ShardSpec } from './shard.ts';
+import { inShard, type ShardSpec } from './shard.ts';
 import { LiveTarget, type Transport } from './target.ts';
 import { ReplayConfigSchema } from '../config/schema.ts';
 
@@ -33,8 +32,10 @@ export interface ReplayRequest {
   readonly warmupPass?: boolean;
   readonly allowWrites?: boolean;
   readonly strictPreflight?: boolean;
-  readonly mapDb?: readonly string[];
-  readonly shard?: string;
+  /** Database renames, FROM → TO. */
+  readonly mapDb?: Readonly<Record<string, string>>;
+  /** Replay only the connections of one shard. */
+  readonly shard?: ShardSpec;
   readonly opTimeoutMs?: number;
   /** auto (default): the wire transport where the target allows it (target.ts). */
   readonly transport?: Transport;
@@ -68,13 +69,8 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
   const concurrency = req.concurrency ?? REPLAY_DEFAULTS.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency ${concurrency}: must be a positive integer`);
   const opTimeoutMs = req.opTimeoutMs ?? REPLAY_DEFAULTS.opTimeoutMs;
-  let mapDb: Map<string, string>;
-  try {
-    mapDb = parseMapDb(req.mapDb ?? []);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const shard: ShardSpec | undefined = req.shard ? parseShard(req.shard) : undefined;
+  const mapDb = new Map(Object.entries(req.mapDb ?? {}));
+  const shard = req.shard;
   const specs = [
     ...req.baselines.map((s) => ({ spec: parseTargetSpec(s), role: 'baseline' as const })),
     ...req.candidates.map((s) => ({ spec: parseTargetSpec(s), role: 'candidate' as const })),
@@ -97,7 +93,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
         { name: t.name, role, uri: t.uri, displayUri: t.displayUri, serverVersion: t.serverVersion, product: t.product },
         opTimeoutMs,
         Math.max(100, concurrency * 2),
-        req.transport ?? 'auto',
+        req.transport ?? REPLAY_DEFAULTS.transport,
       );
       live.push(lt);
       await lt.connect();
@@ -237,7 +233,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
         strictPreflight: req.strictPreflight ?? false,
         mapDb: Object.fromEntries(mapDb),
         opTimeoutMs,
-        transport: req.transport ?? 'auto',
+        transport: req.transport ?? REPLAY_DEFAULTS.transport,
       },
       ...(shard ? { shard } : {}),
       counts: { ...result.counts, skipped: { ...result.counts.skipped, ...(issues.length ? { 'unreadable-record': issues.length } : {}) } },

@@ -190,7 +190,7 @@ describe('replay options against FerretDB', () => {
       baselines: [`A=${a.uri}`],
       candidates: [`R=${rs.uri}`],
       out: dir,
-      mapDb: ['shop=clone'],
+      mapDb: { shop: 'clone' },
       warmupPass: true,
     });
     expect(run.targets.find((t) => t.name === 'R')?.replicaSet).toBe('rs0');

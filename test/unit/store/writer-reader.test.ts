@@ -194,7 +194,7 @@ describe('a capture cut short at any byte', () => {
         // A cut inside the header member: a one-line refusal, unless the cut took only
         // the end of the member's deflate stream and its trailer, past the header line:
         // then the header reads and there is no record (that member held none) to lose.
-        const outcome = await readAll(file).catch((err: unknown) => err);
+        const outcome = await readAll(file).catch((err: unknown) => err as Error);
         if (outcome instanceof Error) {
           expect(outcome).toBeInstanceOf(CaptureUnreadableError);
         } else {
