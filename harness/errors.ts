@@ -97,6 +97,23 @@ export class IngestNoOperationsError extends CompatError {
   }
 }
 
+/**
+ * An ingest input ended early or was damaged part-way (gzip cut short, corrupt bytes, a
+ * profiler cursor that died, a traffic packet cut in two). What came before was read
+ * and written; `input` and `at` say where the damage is.
+ */
+export class IngestTruncatedError extends CompatError {
+  readonly input: string;
+  /** Where the input stops being readable, e.g. `byte 4096` or `line 17`. */
+  readonly at: string;
+
+  constructor(input: string, at: string, reason: string, options?: { cause?: unknown }) {
+    super('MC_INGEST_TRUNCATED', `${input}: input cut short at ${at}: ${reason}`, options);
+    this.input = input;
+    this.at = at;
+  }
+}
+
 /** A run directory (run.json, histograms) cannot be read. */
 export class RunCorruptError extends CompatError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { IngestConfigSchema } from '../config/schema.ts';
-import { UsageError } from '../errors.ts';
+import { IngestTruncatedError, UsageError } from '../errors.ts';
 import { globalConfig } from './common.ts';
 import { flagTable, read } from './options.ts';
 
@@ -36,7 +36,7 @@ export function defineIngest(program: Command): void {
   INGEST_FLAGS.addTo(command)
     .addHelpText(
       'after',
-      '\nExactly one source: --log FILE..., --profile URI --db NAME [--since TIME], or --traffic-recording DIR|FILE.\nPrints a JSON summary on stdout; unreadable lines/packets are reported on stderr with file and line.',
+      '\nExactly one source: --log FILE..., --profile URI --db NAME [--since TIME], or --traffic-recording DIR|FILE.\nPrints a JSON summary on stdout; unreadable lines/packets are reported on stderr with file, line and reason.\nInput that ends early or is damaged (a cut gzip, a dead profiler cursor) keeps what was read, marks the\ncapture\'s footer and exits non-zero with MC_INGEST_TRUNCATED naming the file and offset.',
     )
     .action(async (opts: IngestFlags, cmd: Command) => {
       const { config } = await globalConfig(cmd);
@@ -62,7 +62,7 @@ export function defineIngest(program: Command): void {
         out: opts.out,
         ...(ic.app ? { app: ic.app } : {}),
         onIssue: (i) => {
-          if (shown++ < SHOWN_ISSUES) process.stderr.write(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`);
+          if (shown++ < SHOWN_ISSUES) process.stderr.write(`${i.file}:${i.line}: ${i.code}${i.reason ? ` (${i.reason})` : ''}: ${i.message}\n`);
         },
       });
       if (shown > SHOWN_ISSUES) process.stderr.write(`… and ${shown - SHOWN_ISSUES} more unreadable\n`);
@@ -74,5 +74,7 @@ export function defineIngest(program: Command): void {
       );
       process.stdout.write(`${JSON.stringify(result)}\n`);
       if (result.dropped > 0) process.exitCode = 1;
+      // Last, so the cut is the final line on stderr; the summary above says what was read.
+      if (result.inputCut) throw new IngestTruncatedError(result.inputCut.input, result.inputCut.at, `${result.inputCut.reason}; the capture holds what came before`);
     });
 }

@@ -35,6 +35,11 @@ export const NOT_REPLAYABLE_REASONS = Object.freeze([
   'auth', // authentication conversations are never recorded in full
   'unacknowledged-reply-missing', // moreToCome request; kept for order only
   'parse-error', // the bytes or text could not be decoded; kept so the loss is visible
+  'duplicate', // a write the log shows twice (per statement and per command): the other record replays it
+  'internal', // the server ran it itself (index builds, TTL, session cache, replication, sharding, internal clients)
+  'redacted', // the source replaced values (`"xxx"` passwords, `###` from redactClientLogData)
+  'credentials', // creates, changes or proves a credential (createUser, saslStart, …): never replayed
+  'get-more', // a profiler getMore: it needs the live cursor its originating command opened
 ] as const);
 
 const HeaderSchema = z

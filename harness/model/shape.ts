@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BSON } from 'mongodb';
+import { canonicalCommandName } from './command-name.ts';
 
 /**
  * Query shapes: a command with its literal values replaced by their BSON type names,
@@ -72,9 +73,10 @@ export function shapeOf(command: BSON.Document): Shape {
   let first = true;
   for (const [key, value] of entries) {
     if (first) {
-      // The command name and its argument (the collection, or 1).
+      // The command name (canonical spelling: `findandmodify` shapes as `findAndModify`)
+      // and its argument (the collection, or 1).
       first = false;
-      out[key] = typeof value === 'string' ? value : typeName(value);
+      out[canonicalCommandName(key)] = typeof value === 'string' ? value : typeName(value);
       continue;
     }
     if (IGNORED_FIELDS.has(key)) continue;

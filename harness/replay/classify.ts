@@ -1,4 +1,5 @@
 import type { BSON } from 'mongodb';
+import { commandKey } from '../model/command-name.ts';
 
 /**
  * What kind of command a record holds, decided from the command name and body alone.
@@ -43,7 +44,7 @@ const HANDSHAKE = new Set(['hello', 'ismaster', 'saslstart', 'saslcontinue', 'au
 const SESSION = new Set(['endsessions', 'startsession', 'refreshsessions', 'killsessions', 'killallsessions']);
 
 export function classify(cmd: string, command: BSON.Document): CommandKind {
-  const name = cmd.toLowerCase();
+  const name = commandKey(cmd);
   if (name === 'getmore') return 'get-more';
   if (name === 'killcursors') return 'kill-cursors';
   if (HANDSHAKE.has(name)) return 'handshake';

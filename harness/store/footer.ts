@@ -17,12 +17,29 @@ export const CaptureFooterSchema = z
         closedAt: z.string(),
         /** False when the capture continues in a next part (rotation). */
         last: z.boolean(),
+        /**
+         * Set when the source the capture was made from ended early or was damaged (ingest
+         * of a cut gzip log, a dead profiler cursor, a cut traffic recording): the capture
+         * holds what was read before that point. Absent in captures of whole inputs and in
+         * every capture written before the field existed.
+         */
+        inputCut: z
+          .object({
+            /** The input file (or profiler collection) that was cut. */
+            input: z.string(),
+            /** Where, in the input's own units: `byte N`, `line N`, `document N`, `packet N`. */
+            at: z.string(),
+            reason: z.string(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   })
   .strict();
 
 export type CaptureFooter = z.infer<typeof CaptureFooterSchema>['footer'];
+export type InputCut = NonNullable<CaptureFooter['inputCut']>;
 
 /** A footer line starts with this; no record line can (records start with `{"seq"`). */
 export const FOOTER_PREFIX = '{"footer":';

@@ -1,5 +1,6 @@
+import { canonicalCommandName } from '../model/command-name.ts';
 import { shapeOf } from '../model/shape.ts';
-import type { CaptureFooter } from './footer.ts';
+import type { CaptureFooter, InputCut } from './footer.ts';
 import type { CaptureIssue } from './reader.ts';
 import type { CaptureHeader, OperationRecord } from '../model/record.ts';
 
@@ -27,6 +28,8 @@ export interface CaptureSummary {
   /** Shapes beyond the tracking limit are counted here, not listed. */
   untrackedShapeRecords: number;
   dropped: number;
+  /** Inputs the capture was made from that ended early or were damaged (from the footers). */
+  inputCut: Array<InputCut & { file: string }>;
   issues: Record<string, number>;
   /** The first few issues, with file and line. */
   issueSamples: CaptureIssue[];
@@ -55,6 +58,7 @@ export class SummaryBuilder {
     topShapes: [],
     untrackedShapeRecords: 0,
     dropped: 0,
+    inputCut: [],
     issues: {},
     issueSamples: [],
   };
@@ -77,6 +81,7 @@ export class SummaryBuilder {
     const entry = this.s.files.findLast((f) => f.file === file);
     if (entry && footer) entry.closed = true;
     if (footer) this.s.dropped += footer.dropped;
+    if (footer?.inputCut) this.s.inputCut.push({ file, ...footer.inputCut });
   }
 
   addIssue(issue: CaptureIssue): void {
@@ -93,13 +98,14 @@ export class SummaryBuilder {
     else s.notReplayable[r.notReplayable] = (s.notReplayable[r.notReplayable] ?? 0) + 1;
     if (r.error !== undefined) s.errors++;
     bump(s.byApp, r.app ?? '(none)');
-    bump(s.byCommand, r.cmd);
+    const cmd = canonicalCommandName(r.cmd);
+    bump(s.byCommand, cmd);
     bump(s.byDb, r.db);
     if (this.conns.size < MAX_CONNECTIONS) this.conns.add(r.conn);
     const shape = shapeOf(r.command);
     const known = this.shapes.get(shape.id);
     if (known) known.count++;
-    else if (this.shapes.size < MAX_SHAPES) this.shapes.set(shape.id, { id: shape.id, cmd: r.cmd, count: 1, text: shape.text });
+    else if (this.shapes.size < MAX_SHAPES) this.shapes.set(shape.id, { id: shape.id, cmd, count: 1, text: shape.text });
     else s.untrackedShapeRecords++;
   }
 
@@ -139,6 +145,7 @@ export function formatSummary(s: CaptureSummary): string {
   lines.push(`records: ${s.records} on ${s.connections} connections, ${from} .. ${to} (${s.spanSeconds.toFixed(1)} s)`);
   const reasons = Object.entries(s.notReplayable).map(([k, v]) => `${k} ${v}`).join(', ');
   lines.push(`replayable: ${s.replayable} (${pct(s.replayableShare)})${reasons ? `; not replayable: ${reasons}` : ''}; replies with errors: ${s.errors}`);
+  for (const c of s.inputCut) lines.push(`INPUT CUT SHORT: ${c.input} at ${c.at} (${c.reason}); ${c.file} holds what was read before it`);
   lines.push(`dropped by the writer: ${s.dropped}; skipped lines: ${Object.entries(s.issues).map(([k, v]) => `${k} ${v}`).join(', ') || 0}`);
   for (const i of s.issueSamples) lines.push(`  ${i.file}:${i.line}: ${i.code}: ${i.message}`);
   const table = (title: string, m: Record<string, number>): void => {

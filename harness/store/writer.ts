@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { CaptureUnreadableError } from '../errors.ts';
+import type { InputCut } from './footer.ts';
 import { ByteSink } from '../model/ejson/text.ts';
 import { writeRecordLine } from './line-codec.ts';
 import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord, type RecordSink } from '../model/record.ts';
@@ -52,6 +53,8 @@ export interface CaptureWriter extends RecordSink {
    * The proxy never calls it: it drops instead of waiting.
    */
   drain(): Promise<void>;
+  /** Records in the last footer that the input the capture was made from was cut short. */
+  markInputCut(cut: InputCut): void;
 }
 
 /**
@@ -98,6 +101,7 @@ class GzipLinesWriter implements CaptureWriter {
   private partRecords = 0;
   private partDropped = 0;
   private headerLength = 0;
+  private inputCut: InputCut | undefined;
   /** Members are appended strictly in order, whatever order compression finishes in. */
   private tail: Promise<void> = Promise.resolve();
   private failure: unknown;
@@ -139,6 +143,10 @@ class GzipLinesWriter implements CaptureWriter {
   drain(): Promise<void> {
     this.flush();
     return this.tail;
+  }
+
+  markInputCut(cut: InputCut): void {
+    this.inputCut ??= cut;
   }
 
   write(record: OperationRecord): boolean {
@@ -206,7 +214,8 @@ class GzipLinesWriter implements CaptureWriter {
   }
 
   private async writeFooter(last: boolean): Promise<void> {
-    const footer = { footer: { records: this.partRecords, dropped: this.partDropped, closedAt: new Date().toISOString(), last } };
+    const cut = last && this.inputCut ? { inputCut: this.inputCut } : {};
+    const footer = { footer: { records: this.partRecords, dropped: this.partDropped, closedAt: new Date().toISOString(), last, ...cut } };
     await this.fh!.write(await gzipAsync(`${JSON.stringify(footer)}\n`, GZIP));
     this.partRecords = 0;
     this.partDropped = 0;

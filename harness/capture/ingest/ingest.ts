@@ -1,6 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { IngestNoOperationsError } from '../../errors.ts';
+import { IngestInputError, IngestNoOperationsError, IngestTruncatedError } from '../../errors.ts';
 import type { OperationRecord, RecordSink } from '../../model/record.ts';
+import type { InputCut } from '../../store/footer.ts';
 import type { CaptureHeaderInput } from '../../store/writer.ts';
 import { redactUri } from '../../targets/redact.ts';
 import { logRecords } from './log-source.ts';
@@ -24,13 +25,20 @@ export interface IngestOptions {
 }
 
 /** The capture writer as ingest sees it; `drain`/`queuedBytes` give back-pressure when the sink has them. */
-export type IngestSink = RecordSink & { readonly files?: string[]; readonly queuedBytes?: number; drain?(): Promise<void> };
+export type IngestSink = RecordSink & { readonly files?: string[]; readonly queuedBytes?: number; drain?(): Promise<void>; markInputCut?(cut: InputCut): void };
 
 export interface IngestResult extends IngestSummary {
   /** Capture files written (several when the writer rotated). */
   readonly files: string[];
   readonly dropped: number;
   readonly issues: number;
+  /** Issues by reason (`unknown-line-layout`, `unparseable-operation`, …, else their code). */
+  readonly issuesByReason: Record<string, number>;
+  /**
+   * Set when an input ended early or was damaged: the capture holds what came before
+   * and its footer says so. The CLI prints the summary, then fails with MC_INGEST_TRUNCATED.
+   */
+  readonly inputCut?: InputCut;
   readonly source: IngestSource['kind'];
 }
 
@@ -47,14 +55,21 @@ const DRAIN_ABOVE_BYTES = 4 * 1024 * 1024;
 export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const counters = newCounters();
   let issues = 0;
+  const issuesByReason: Record<string, number> = {};
   const onIssue = (i: IngestIssue): void => {
     issues++;
     counters.unparseable++;
+    const reason = i.reason ?? i.code;
+    issuesByReason[reason] = (issuesByReason[reason] ?? 0) + 1;
     options.onIssue?.(i);
+  };
+  let inputCut: InputCut | undefined;
+  const onCut = (cut: InputCut): void => {
+    inputCut ??= cut;
   };
   const src = options.source;
   let serverVersion: string | undefined;
-  const common = { ...(options.app ? { app: options.app } : {}), onIssue, counters };
+  const common = { ...(options.app ? { app: options.app } : {}), onIssue, onCut, counters };
   let records: AsyncIterable<OperationRecord>;
   let inputs: string[];
   let host: string | undefined;
@@ -63,14 +78,19 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     inputs = [...src.files];
   } else if (src.kind === 'profile') {
     host = redactUri(src.uri);
-    records = profileRecords(src.uri, host, {
-      ...common,
-      db: src.db,
-      ...(src.since ? { since: src.since } : {}),
-      ...(src.collection ? { collection: src.collection } : {}),
-      onServer: (info) => (serverVersion = info.version),
-    });
     inputs = [`${host} ${src.db}.${src.collection ?? 'system.profile'}`];
+    records = cursorCut(
+      profileRecords(src.uri, host, {
+        ...common,
+        db: src.db,
+        ...(src.since ? { since: src.since } : {}),
+        ...(src.collection ? { collection: src.collection } : {}),
+        onServer: (info) => (serverVersion = info.version),
+      }),
+      inputs[0]!,
+      counters,
+      onCut,
+    );
   } else {
     records = trafficRecords(src.path, common);
     inputs = [src.path];
@@ -101,12 +121,29 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       else if (tally.records % YIELD_EVERY === 0) await yieldToLoop();
     }
   } finally {
+    if (inputCut) sink?.markInputCut?.(inputCut);
     await sink?.close();
   }
   const summary = tally.summary(issues);
+  if (!sink && inputCut) throw new IngestTruncatedError(inputCut.input, inputCut.at, `${inputCut.reason}; no operation before it, nothing written`);
   if (!sink) {
     const what = src.kind === 'log' ? `${src.files.join(', ')}: no slow-operation lines` : src.kind === 'profile' ? `${inputs[0]}: no profiler entries` : `${src.path}: no requests`;
     throw new IngestNoOperationsError(`${what} found${issues > 0 ? ` (${issues} unreadable)` : ''}; nothing written`);
   }
-  return { ...summary, files: sink.files ?? [options.out], dropped: sink.dropped, issues, source: src.kind };
+  return { ...summary, files: sink.files ?? [options.out], dropped: sink.dropped, issues, issuesByReason, ...(inputCut ? { inputCut } : {}), source: src.kind };
+}
+
+/**
+ * A profiler cursor that fails after documents came (the server stepped down, the
+ * connection dropped, the capped collection overwrote the cursor's position) cuts the
+ * input short: what was read is kept and the cut is reported. A failure before the
+ * first document is the plain error it is (cannot connect, not authorised).
+ */
+async function* cursorCut(records: AsyncIterable<OperationRecord>, input: string, counters: { lines: number }, onCut: (cut: InputCut) => void): AsyncGenerator<OperationRecord> {
+  try {
+    yield* records;
+  } catch (err) {
+    if (!(err instanceof IngestInputError) || counters.lines === 0) throw err;
+    onCut({ input, at: `document ${counters.lines + 1}`, reason: `the cursor failed: ${(err.cause as Error | undefined)?.message?.split('\n')[0] ?? err.message}` });
+  }
 }

@@ -47,7 +47,7 @@ export async function* profileRecords(uri: string, label: string, options: Profi
           options.onIssue({ file: `${label} ${options.db}.${name}`, line: n, code: 'MC_INGEST_BAD_PROFILE_ENTRY', message: r.message });
           continue;
         }
-        if (r.kind === 'skip') continue;
+        if (r.kind !== 'op') continue;
         yield toRecord(r.op, options.counters.records++, options.app);
       }
     } catch (err) {

@@ -13,13 +13,23 @@ import { errorOf, pickStats, type LineResult, type SlowOp } from './slow-op.ts';
  * statement (`{q, u, multi, upsert}`), as in logs. A command over 50 KB is replaced by
  * `{ $truncated: "<toString() prefix …>", comment }`: kept, marked truncated, its name
  * and collection recovered from the printed prefix.
+ *
+ * Field sets by version (MongoDB manual "Database Profiler Output" of each version):
+ * 4.0 names the yield count `numYield` and keeps OP_QUERY finds in `query`; pre-3.6
+ * updates split `query`/`updateobj`; 4.2 adds `queryHash`/`planCacheKey`; 4.4 `appName`
+ * always and concern `provenance`; 5.0 `authorization`; 6.0+ `remote`,
+ * `planningTimeMicros` (6.2), `cpuNanos` (6.3), `queryFramework`; 8.0
+ * `queryShapeHash`, `workingMillis`. Only `ns` is required: a document projected
+ * without `millis` is kept with no duration. getMore entries (`op: "getmore"`) need the
+ * live cursor their `originatingCommand` opened: kept, not replayable, linked to it.
  */
 export function parseProfileEntry(doc: BSON.Document): LineResult {
   if (typeof doc.ns !== 'string' || doc.ns === '') return { kind: 'bad', message: 'profile entry without ns' };
   const millis = num(doc.millis);
-  if (millis === undefined) return { kind: 'bad', message: 'profile entry without millis' };
   const op = typeof doc.op === 'string' ? doc.op : 'command';
   let command: BSON.Document = isDoc(doc.command) ? doc.command : isDoc(doc.query) ? doc.query : {};
+  // Pre-3.6 update entries: the statement as `query` and `updateobj`.
+  if (op === 'update' && !isDoc(doc.command) && isDoc(doc.query) && isDoc(doc.updateobj)) command = { q: doc.query, u: doc.updateobj };
   let truncated = false;
   let name: string | undefined;
   if (typeof command.$truncated === 'string') {
@@ -34,13 +44,16 @@ export function parseProfileEntry(doc: BSON.Document): LineResult {
     } else command = {};
   }
   // 4.2 profiles find as op "query" with the find command in `command`; pre-3.2 shapes put the filter in `query`.
-  const type = op === 'query' || op === 'getmore' ? 'command' : op;
+  const type = op === 'query' ? 'command' : op;
   const ts = doc.ts instanceof Date ? doc.ts : undefined;
   const error = errorOf(doc);
   const stats = pickStats(doc);
+  // 4.0+ `user` is "name@db"; older entries only `allUsers: [{user, db}]`.
+  const firstUser = Array.isArray(doc.allUsers) && isDoc(doc.allUsers[0]) ? doc.allUsers[0].user : undefined;
+  const user = typeof doc.user === 'string' && doc.user !== '' ? doc.user : typeof firstUser === 'string' ? firstUser : undefined;
   const ok: SlowOp = {
     ...(ts ? { endedAt: ts } : {}),
-    durationMs: millis,
+    ...(millis !== undefined ? { durationMs: millis } : {}),
     conn: typeof doc.client === 'string' ? doc.client : 'profile',
     ...(typeof doc.client === 'string' ? { client: doc.client } : {}),
     ...(typeof doc.appName === 'string' && doc.appName !== '' ? { app: doc.appName } : {}),
@@ -52,6 +65,8 @@ export function parseProfileEntry(doc: BSON.Document): LineResult {
     ...(typeof doc.protocol === 'string' ? { protocol: doc.protocol } : {}),
     stats,
     ...(error ? { error } : {}),
+    ...(user ? { user } : {}),
+    ...(isDoc(doc.originatingCommand) && typeof doc.originatingCommand.$truncated !== 'string' ? { originatingCommand: doc.originatingCommand } : {}),
   };
   return { kind: 'op', op: ok };
 }

@@ -11,8 +11,13 @@ import { errorOf, SKIP, type LineResult } from './slow-op.ts';
  * 4.2 puts two spaces after the severity letter, 4.0 one: both are accepted. A line
  * over `maxLogSizeKB` starts with `warning: log line attempted (NkB) over max size
  * (10kB), printing beginning and end ... ` and is kept, marked truncated.
+ *
+ * The NETWORK line `received client metadata from <host> <conn>: { … }` (4.0/4.2
+ * `ClientMetadataIsMasterState`, logged once per connection) says who opened a
+ * connection; it is returned so that the server's own connections can be told apart.
  */
-const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s+[FEWID]\d?\s+(COMMAND|WRITE|QUERY)\s+\[([^\]]*)\]\s(.*)$/;
+const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s+[FEWID]\d?\s+(COMMAND|WRITE|QUERY|NETWORK)\s+\[([^\]]*)\]\s(.*)$/;
+const METADATA = /^received client metadata from \S+ [^:\s]*: /;
 const OP = /^(command|update|remove|insert|query|getmore|killcursors)\s+(\S+)\s/;
 const TOO_LONG = /^warning: log line attempted \(\d+\s*[kKmM]?B\) over max size \(\d+\s*[kKmM]?B\), printing beginning and end \.\.\.\s*/;
 const DURATION = /\s(\d+)ms\s*$/;
@@ -21,6 +26,7 @@ export function parseTextLogLine(line: string): LineResult {
   const m = LINE.exec(line);
   if (!m) return SKIP;
   let body = m[4]!;
+  if (m[2] === 'NETWORK') return clientMetadata(m[3]!, body);
   const tooLong = TOO_LONG.exec(body);
   if (tooLong) body = body.slice(tooLong[0].length);
   const op = OP.exec(body);
@@ -43,6 +49,7 @@ export function parseTextLogLine(line: string): LineResult {
 
   let name: string | undefined;
   let command: Record<string, unknown> = {};
+  let originatingCommand: Record<string, unknown> | undefined;
   let truncated = Boolean(tooLong);
   if (body.startsWith('command: ', pos)) {
     pos += 'command: '.length;
@@ -63,6 +70,15 @@ export function parseTextLogLine(line: string): LineResult {
       return { kind: 'bad', message: `unreadable command at column ${doc.at + 1 + (line.length - body.length)}: ${doc.error}` };
     }
   }
+  pos = skipSpaces(body, pos);
+  if (body.startsWith('originatingCommand: ', pos)) {
+    // getMore lines print the command that opened the cursor (CUROP OpDebug::report).
+    const orig = parseShellDocument(body, pos + 'originatingCommand: '.length);
+    if (orig.ok) {
+      originatingCommand = orig.value as Record<string, unknown>;
+      pos = orig.end;
+    }
+  }
 
   const attr = readStats(body.slice(pos, end));
   const conn = m[3]!;
@@ -77,6 +93,8 @@ export function parseTextLogLine(line: string): LineResult {
       ...(Number.isNaN(endedAt.getTime()) ? {} : { endedAt }),
       durationMs,
       conn,
+      ctx: conn,
+      component: m[2]!,
       ...(app ? { app } : {}),
       ns,
       type,
@@ -86,8 +104,17 @@ export function parseTextLogLine(line: string): LineResult {
       ...(protocol ? { protocol } : {}),
       stats,
       ...(error ? { error } : {}),
+      ...(originatingCommand ? { originatingCommand } : {}),
     },
   };
+}
+
+function clientMetadata(ctx: string, body: string): LineResult {
+  const m = METADATA.exec(body);
+  if (!m) return SKIP;
+  const doc = parseShellDocument(body, m[0].length);
+  if (!doc.ok) return SKIP; // the metadata is a hint, not an operation: an odd one is not an issue
+  return { kind: 'client', conn: ctx, metadata: doc.value as Record<string, unknown> };
 }
 
 /**

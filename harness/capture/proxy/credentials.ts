@@ -1,4 +1,5 @@
 import type { Document } from 'mongodb';
+import { isCredentialCommand } from '../../model/command-name.ts';
 
 /**
  * Commands whose whole conversation is a credential exchange: neither the request nor
@@ -9,8 +10,9 @@ export const AUTH_COMMANDS: ReadonlySet<string> = new Set(
   ['saslStart', 'saslContinue', 'authenticate', 'getnonce', 'copydbSaslStart', 'copydbgetnonce'].map((c) => c.toLowerCase()),
 );
 
+/** Also createUser/updateUser and kin: never replayable from any source, so the proxy never records them. */
 export function isAuthCommand(cmd: string): boolean {
-  return AUTH_COMMANDS.has(cmd.toLowerCase());
+  return AUTH_COMMANDS.has(cmd.toLowerCase()) || isCredentialCommand(cmd);
 }
 
 /** hello/isMaster, including the legacy spelling some drivers send over OP_QUERY. */

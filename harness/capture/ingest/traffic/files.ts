@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import { IngestInputError } from '../../../errors.ts';
 import type { IngestIssue } from '../summary.ts';
 import { extendCrc32c } from './crc32c-stream.ts';
-import { detectLayout, readPacket, type PacketLayout, type TrafficPacket } from './packet.ts';
+import type { InputCut } from '../../../store/footer.ts';
+import { detectLayout, readPacket, type PacketLayout, type TimeBase, type TrafficPacket } from './packet.ts';
 
 /**
  * Where a recording's packets are. 4.2 writes one file, named by `startRecordingTraffic`'s
@@ -17,6 +18,8 @@ export interface RecordingFile {
   readonly crc32c?: number;
   /** Epoch ms from a `<ms>.bin` name: the time base of offset-timed packets. */
   readonly startMs?: number;
+  /** checksum.txt exists but has no line for this file. */
+  readonly unlisted?: boolean;
 }
 
 export async function listRecording(path: string): Promise<RecordingFile[]> {
@@ -36,7 +39,7 @@ export async function listRecording(path: string): Promise<RecordingFile[]> {
     const p = join(path, n);
     if (!(await stat(p)).isFile()) continue;
     const crc = sums.get(n);
-    files.push({ path: p, ...startOf(p), ...(crc === undefined ? {} : { crc32c: crc }) });
+    files.push({ path: p, ...startOf(p), ...(crc !== undefined ? { crc32c: crc } : sums.size > 0 ? { unlisted: true } : {}) });
   }
   if (files.length === 0) throw new IngestInputError(`${path}: no recording files in this directory`);
   return files;
@@ -70,7 +73,11 @@ const CHUNK = 1 << 20;
  * completed). A cut or corrupt length ends the file, reported; the CRC-32C of the
  * whole file is checked against checksum.txt at the end, reported when it differs.
  */
-export async function* readPackets(file: RecordingFile, onIssue: (i: IngestIssue) => void): AsyncGenerator<TrafficPacket & { index: number; layout: PacketLayout }> {
+export async function* readPackets(
+  file: RecordingFile,
+  onIssue: (i: IngestIssue) => void,
+  onCut: (cut: InputCut) => void = () => undefined,
+): AsyncGenerator<TrafficPacket & { index: number; layout: PacketLayout; timeBase: TimeBase }> {
   const fh = await open(file.path, 'r').catch((err: NodeJS.ErrnoException) => {
     throw new IngestInputError(`${file.path}: cannot read traffic recording (${err.code ?? err.message})`, { cause: err });
   });
@@ -106,11 +113,12 @@ export async function* readPackets(file: RecordingFile, onIssue: (i: IngestIssue
       onIssue({ file: file.path, line: 0, code: 'MC_INGEST_TRAFFIC_EMPTY', message: 'empty recording file' });
       return;
     }
-    const layout = detectLayout(buf);
-    if (!layout) {
+    const detected = detectLayout(buf);
+    if (!detected) {
       onIssue({ file: file.path, line: 1, code: 'MC_INGEST_TRAFFIC_CORRUPT', message: 'not a traffic recording: the first packet fits no known layout' });
       return;
     }
+    const { layout, timeBase } = detected;
     for (;;) {
       if (pos >= buf.length) {
         if (eof) break;
@@ -120,7 +128,7 @@ export async function* readPackets(file: RecordingFile, onIssue: (i: IngestIssue
       const r = readPacket(buf, pos, layout);
       if (r.kind === 'short') {
         if (eof) {
-          onIssue({ file: file.path, line: index + 1, code: 'MC_INGEST_TRAFFIC_CUT', message: `packet at byte ${fileOffset + pos} is cut short (${buf.length - pos} of ${r.need} bytes): recording ends here` });
+          onCut({ input: file.path, at: `byte ${fileOffset + pos}`, reason: `packet ${index + 1} is cut short (${buf.length - pos} of ${r.need} bytes)` });
           break;
         }
         await fill(r.need);
@@ -128,7 +136,7 @@ export async function* readPackets(file: RecordingFile, onIssue: (i: IngestIssue
       }
       index++;
       if (r.kind === 'corrupt') {
-        onIssue({ file: file.path, line: index, code: 'MC_INGEST_TRAFFIC_CORRUPT', message: `packet at byte ${fileOffset + pos}: ${r.message}; the rest of the file is skipped` });
+        onCut({ input: file.path, at: `byte ${fileOffset + pos}`, reason: `packet ${index} is damaged (${r.message}); the rest of the file is skipped` });
         // Drain so the checksum still covers the whole file.
         while (!eof) {
           pos = buf.length;
@@ -136,7 +144,7 @@ export async function* readPackets(file: RecordingFile, onIssue: (i: IngestIssue
         }
         break;
       }
-      yield { ...r.packet, at: fileOffset + pos, index, layout };
+      yield { ...r.packet, at: fileOffset + pos, index, layout, timeBase };
       pos = r.next;
     }
     if (file.crc32c !== undefined && (crc >>> 0) !== file.crc32c) {

@@ -1,19 +1,30 @@
 /**
  * Packets of mongod's traffic recorder (src/mongo/db/traffic_recorder.cpp), all
- * integers little-endian:
+ * integers little-endian. Three packet layouts have been written (captures/FORMAT.md
+ * names the server commits they were read at):
  *
- *   classic (4.2 `startRecordingTraffic` … 8.0 `startTrafficRecording`):
+ *   split   (SERVER-37823, 4.2 `startRecordingTraffic`, one file):
+ *     u32 size | u64 sessionId | cstring local | cstring remote | u64 epoch ms | u64 order | message
+ *   classic (one session string; a directory of `<ms>.bin` files):
  *     u32 size | u64 sessionId | cstring session | u64 time | u64 order | message
- *   event (later `startTrafficRecording`, with session start/end events):
- *     u32 size | u8 eventType | u64 sessionId | cstring session | u64 time | u64 order | message
+ *     `time` is epoch milliseconds (`Date_t`) in the older servers and microseconds since
+ *     the recording started in later ones: the file's first packet tells which.
+ *   event   (`startTrafficRecording` with session events, `<ms>.bin` + checksum.txt):
+ *     u32 size | u8 eventType | u64 sessionId | cstring session | u64 µs since start | u64 order | message
+ *     eventType 0 message, 1 session start, 2 session end (empty message).
  *
  * `size` counts the whole packet, header included. `session` is the session's
- * `toBSON().toString()` (`{ remote: "ip:port", local: "ip:port" }`). `time` is the
- * capture time in milliseconds since the epoch in 4.2–7.x (`Date_t`), and microseconds
- * since the recording started in later servers (`offset`). `message` is the whole wire
- * message, requests and replies alike; an empty message marks a session event.
+ * `toBSON().toString()` (`{ remote: "ip:port", local: "ip:port" }`); for `split` it is
+ * rebuilt in that notation from the two strings. `message` is the whole wire message,
+ * requests and replies alike.
  */
-export type PacketLayout = 'classic' | 'event';
+export type PacketLayout = 'split' | 'classic' | 'event';
+
+/** How a file's packet times count: since the epoch in ms, or since the recording started in µs. */
+export type TimeBase = 'epoch-ms' | 'offset-us';
+
+/** A classic `time` at or above this is epoch milliseconds (1973-03-03); below, a µs offset (27 hours). */
+const EPOCH_MS_FLOOR = 100_000_000_000n;
 
 export interface TrafficPacket {
   /** Byte offset of the packet in its file. */
@@ -45,7 +56,7 @@ const MAX_PACKET = 48_000_000 + MIN_CLASSIC + 1 + MAX_SESSION;
 
 /** Reads the packet at `at`. Never throws; zero-copy (the message is a subarray of `buf`). */
 export function readPacket(buf: Buffer, at: number, layout: PacketLayout): PacketRead {
-  const min = MIN_CLASSIC + (layout === 'event' ? 1 : 0);
+  const min = MIN_CLASSIC + (layout === 'classic' ? 0 : 1);
   if (buf.length - at < 4) return { kind: 'short', need: 4 };
   const size = buf.readUInt32LE(at);
   if (size < min || size > MAX_PACKET) return { kind: 'corrupt', message: `packet size ${size} outside [${min}, ${MAX_PACKET}]` };
@@ -58,8 +69,14 @@ export function readPacket(buf: Buffer, at: number, layout: PacketLayout): Packe
   p += 8;
   const nul = buf.indexOf(0, p);
   if (nul === -1 || nul >= end - 16 || nul - p > MAX_SESSION) return { kind: 'corrupt', message: 'session name not terminated inside the packet' };
-  const session = buf.toString('latin1', p, nul);
+  let session = buf.toString('latin1', p, nul);
   p = nul + 1;
+  if (layout === 'split') {
+    const nul2 = buf.indexOf(0, p);
+    if (nul2 === -1 || nul2 >= end - 16 || nul2 - p > MAX_SESSION) return { kind: 'corrupt', message: 'remote address not terminated inside the packet' };
+    session = `{ remote: ${JSON.stringify(buf.toString('latin1', p, nul2))}, local: ${JSON.stringify(session)} }`;
+    p = nul2 + 1;
+  }
   const time = buf.readBigUInt64LE(p);
   const order = buf.readBigUInt64LE(p + 8);
   p += 16;
@@ -75,23 +92,29 @@ export function readPacket(buf: Buffer, at: number, layout: PacketLayout): Packe
  * message (or empty message) fills the packet exactly and the session string looks
  * like one. Undefined when neither fits (not a recording, or damaged from the start).
  */
-export function detectLayout(head: Buffer): PacketLayout | undefined {
-  const fits = (layout: PacketLayout): boolean => {
+export function detectLayout(head: Buffer): { layout: PacketLayout; timeBase: TimeBase } | undefined {
+  const fits = (layout: PacketLayout): TrafficPacket | undefined => {
     const r = readPacket(head, 0, layout);
-    if (r.kind !== 'packet') return false;
+    if (r.kind !== 'packet') return undefined;
     const s = r.packet.session;
-    return s === '' || /^[\x20-\x7e]*$/.test(s);
+    if (layout === 'event' && (r.packet.eventType ?? 0) > 2) return undefined;
+    // Both 4.2 addresses are always written; an empty one is an event packet's id byte read as a string.
+    if (layout === 'split' && s.includes(': ""')) return undefined;
+    return s === '' || /^[\x20-\x7e]*$/.test(s) ? r.packet : undefined;
   };
-  // Classic first: 4.2 is what production runs. A classic packet read as `event` puts
-  // the session id's low byte in eventType and shifts everything by one.
-  if (fits('classic')) return 'classic';
-  if (fits('event')) return 'event';
+  // A packet read in the wrong layout shifts every later field by a string or a byte, so
+  // the wire message's own length no longer matches what is left: at most one fits.
+  let p: TrafficPacket | undefined;
+  if ((p = fits('classic'))) return { layout: 'classic', timeBase: p.time >= EPOCH_MS_FLOOR ? 'epoch-ms' : 'offset-us' };
+  if (fits('split')) return { layout: 'split', timeBase: 'epoch-ms' };
+  if (fits('event')) return { layout: 'event', timeBase: 'offset-us' };
   return undefined;
 }
 
 /** Builds one packet (the inverse of readPacket), for tests and tools that write recordings. */
-export function buildPacket(layout: PacketLayout, p: { sessionId: bigint; session: string; time: bigint; order: bigint; eventType?: number; message: Buffer }): Buffer {
-  const session = Buffer.from(p.session, 'latin1');
+export function buildPacket(layout: PacketLayout, p: { sessionId: bigint; session: string; remote?: string; time: bigint; order: bigint; eventType?: number; message: Buffer }): Buffer {
+  // split: `session` is the local address and `remote` the peer's.
+  const session = Buffer.from(layout === 'split' ? `${p.session}\0${p.remote ?? ''}` : p.session, 'latin1');
   const headLen = 4 + (layout === 'event' ? 1 : 0) + 8 + session.length + 1 + 16;
   const head = Buffer.alloc(headLen);
   let o = 0;

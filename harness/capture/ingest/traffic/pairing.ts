@@ -1,5 +1,6 @@
 import { BSON, type Document } from 'mongodb';
 import { WireProtocolError } from '../../../errors.ts';
+import { isCredentialCommand } from '../../../model/command-name.ts';
 import type { OperationRecord } from '../../../model/record.ts';
 import { decodeMessage, MSG_FLAGS, OP_CODES, replyToDocument, requestToCommand, type DecodedMessage, type LogicalCommand } from '../../../wire/index.ts';
 import { parseShellDocument } from '../shell-json.ts';
@@ -123,7 +124,7 @@ function newSession(sessions: Map<bigint, SessionState>, pk: TimedPacket): Sessi
 }
 
 function toRecord(cmd: LogicalCommand, decoded: DecodedMessage, pk: TimedPacket, state: SessionState, appOverride?: string): OperationRecord {
-  const auth = AUTH_COMMANDS.has(cmd.cmd);
+  const auth = AUTH_COMMANDS.has(cmd.cmd) || isCredentialCommand(cmd.cmd);
   const rec: OperationRecord = {
     seq: 0,
     t: pk.t,

@@ -1,14 +1,13 @@
 import type { OperationRecord } from '../../../model/record.ts';
+import type { InputCut } from '../../../store/footer.ts';
 import type { IngestCounters, IngestIssue } from '../summary.ts';
 import { listRecording, readPackets } from './files.ts';
 import { pairPackets, type TimedPacket } from './pairing.ts';
 
-/** A `time` at or above this is epoch milliseconds (`Date_t`, 4.2–7.x); below, a µs offset from the recording's start. */
-const EPOCH_MS_FLOOR = 100_000_000_000n; // 1973-03-03
-
 export interface TrafficSourceOptions {
   readonly app?: string;
   readonly onIssue: (issue: IngestIssue) => void;
+  readonly onCut?: (cut: InputCut) => void;
   readonly counters: IngestCounters;
 }
 
@@ -21,10 +20,14 @@ export async function* trafficRecords(path: string, options: TrafficSourceOption
   const files = await listRecording(path);
   const baseUs = (files[0]?.startMs ?? 0) * 1000;
   async function* packets(): AsyncGenerator<TimedPacket> {
-    for (const file of files) {
-      for await (const p of readPackets(file, options.onIssue)) {
+    for (const [i, file] of files.entries()) {
+      // The recorder writes a file's line as it closes it: only the last file may lack one (recording stopped abnormally).
+      if (file.unlisted && i < files.length - 1) {
+        options.onIssue({ file: file.path, line: 0, code: 'MC_INGEST_TRAFFIC_CHECKSUM', message: 'no line in checksum.txt for this file, though later files were written: it cannot be verified' });
+      }
+      for await (const p of readPackets(file, options.onIssue, options.onCut)) {
         options.counters.lines++;
-        let t = p.time >= EPOCH_MS_FLOOR ? Number(p.time) * 1000 : baseUs + Number(p.time);
+        let t = p.timeBase === 'epoch-ms' ? Number(p.time) * 1000 : baseUs + Number(p.time);
         if (!Number.isSafeInteger(t)) {
           options.onIssue({ file: file.path, line: p.index, code: 'MC_INGEST_TRAFFIC_BAD_TIME', message: `packet time ${p.time} is not a usable time; recorded as 0` });
           t = 0;

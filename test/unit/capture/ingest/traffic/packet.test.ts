@@ -24,7 +24,7 @@ const packetArb = fc.record({
 });
 
 describe('traffic recorder packets', () => {
-  for (const layout of ['classic', 'event'] as PacketLayout[]) {
+  for (const layout of ['split', 'classic', 'event'] as PacketLayout[]) {
     it(`${layout}: read(build(p)) gives p back, and the next packet starts right after`, () => {
       fc.assert(
         fc.property(fc.array(packetArb, { minLength: 1, maxLength: 4 }), (ps) => {
@@ -34,7 +34,7 @@ describe('traffic recorder packets', () => {
             const r = readPacket(buf, at, layout);
             if (r.kind !== 'packet') throw new Error(JSON.stringify(r));
             expect(r.packet.sessionId).toBe(p.sessionId);
-            expect(r.packet.session).toBe(p.session);
+            expect(r.packet.session).toBe(layout === 'split' ? `{ remote: "", local: ${JSON.stringify(p.session)} }` : p.session);
             expect(r.packet.time).toBe(p.time);
             expect(r.packet.order).toBe(p.order);
             expect(r.packet.message.equals(p.message)).toBe(true);
@@ -60,7 +60,7 @@ describe('traffic recorder packets', () => {
 
   it('never throws on garbage', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom<PacketLayout>('classic', 'event'), (b, layout) => {
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom<PacketLayout>('split', 'classic', 'event'), (b, layout) => {
         const buf = Buffer.from(b);
         readPacket(buf, 0, layout);
         detectLayout(buf);
@@ -69,11 +69,13 @@ describe('traffic recorder packets', () => {
     );
   });
 
-  it('tells the two layouts apart from the first packet', () => {
+  it('tells the three layouts apart from the first packet', () => {
     fc.assert(
-      fc.property(packetArb.filter((p) => p.message.length > 0 && p.sessionId < 2n ** 40n), (p) => {
-        expect(detectLayout(buildPacket('classic', p))).toBe('classic');
-        expect(detectLayout(buildPacket('event', { ...p, eventType: 0 }))).toBe('event');
+      // The server always names the session (an address is never empty), which is what tells the layouts apart.
+      fc.property(packetArb.filter((p) => p.message.length > 0 && p.session.length > 0 && p.sessionId < 2n ** 40n), fc.stringMatching(/^[0-9.:]{1,21}$/), (p, remote) => {
+        expect(detectLayout(buildPacket('classic', p))?.layout).toBe('classic');
+        expect(detectLayout(buildPacket('split', { ...p, remote }))?.layout).toBe('split');
+        expect(detectLayout(buildPacket('event', { ...p, eventType: 0 }))?.layout).toBe('event');
       }),
     );
   });
