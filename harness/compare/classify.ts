@@ -1,8 +1,7 @@
 import type { DiffClass, DiffEntry, DiffKind, PairComparison } from './types.ts';
 import type { NormalSide } from './normalise.ts';
 import type { ResultOrder } from './order.ts';
-import { diffResults } from './order.ts';
-import { diffValues, exactlyEqual } from './diff.ts';
+import { diffResults, diffValues, exactlyEqual } from './diff.ts';
 import { matchesPattern } from './path.ts';
 import { isNoise } from './noise.ts';
 import { display } from './value.ts';
@@ -35,7 +34,7 @@ export function diffSides(a: NormalSide, b: NormalSide, order: ResultOrder): Dif
   }
   if (a.status !== 'ok') return out;
   if (a.reply !== undefined && b.reply !== undefined) {
-    if (!exactlyEqual(a.reply, b.reply)) diffValues(a.reply, b.reply, 'reply', out);
+    if (!exactlyEqual(a.reply, b.reply)) diffValues(a.reply, b.reply, 'reply', out, order.arrays);
   }
   else if (a.digest !== undefined && b.digest !== undefined && a.reply === undefined && b.reply === undefined) {
     // Only digests were kept: equal or not, no paths to show.

@@ -1,14 +1,20 @@
 import type { OperationOutcome } from '../model/run/outcome.ts';
+import type { PreflightResult } from '../model/run/files.ts';
+import { canonicalCommandName, commandKey } from '../model/command-name.ts';
+import { shapeOf } from '../model/shape.ts';
 import { ConfigSchema, type CompareConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
-import type { CompareResult, DiffClass, LatencyRow, StateDifference } from './types.ts';
+import type { CompareResult, DiffClass, LatencyRow, PairComparison, StateDifference } from './types.ts';
 import { classifyPair, diffSides, type PairFilters } from './classify.ts';
+import { PreflightFindings } from './data-differs.ts';
 import { Grouper } from './group.ts';
-import { judgeLatency, LatencySamples } from './latency.ts';
+import { judgeLatency, LatencyNoise, LatencySamples } from './latency.ts';
 import { NoiseModel } from './noise.ts';
-import { DEFAULT_IGNORED, normaliseSide, recordedSide } from './normalise.ts';
-import { orderOf } from './order.ts';
+import { DEFAULT_IGNORED, normaliseSide, recordedSide, type NormalSide } from './normalise.ts';
+import { orderOf, type ResultOrder } from './order.ts';
 import { matchesPattern } from './path.ts';
+import { describesServer } from './server-commands.ts';
+import { ServerDiffCollector } from './server-diff.ts';
 import { attributeCause } from './three-way.ts';
 import { verdicts } from './verdict.ts';
 import { MASKED_PATHS } from './volatile.ts';
@@ -22,6 +28,13 @@ export interface CompareOptions {
   readonly candidates?: readonly string[];
   /** The `compare` section of the config; default: the schema's defaults. */
   readonly config?: CompareConfig;
+  /**
+   * The run's pre-flight result (run.json `preflight`): differences on a collection it
+   * found differing are attributed to `data-differs`, not to the version (data-differs.ts).
+   */
+  readonly preflight?: Pick<PreflightResult, 'mismatches'>;
+  /** run.json `options.mapDb`: recorded database → target database, to find an operation's pre-flight namespace. */
+  readonly mapDb?: Readonly<Record<string, string>>;
 }
 
 /** Latency counts only where the operation ran on both sides. */
@@ -50,14 +63,22 @@ export class Comparator {
   private readonly grouper: Grouper;
   private readonly counts = new Map<string, { app: string; candidate: string; counts: Partial<Record<DiffClass, number>> }>();
   private readonly latency = new Map<string, { candidate: string; app: string; shape: string; samples: LatencySamples }>();
+  /** Baseline vs second baseline latency ratios: the noise floor of each latency row. */
+  private readonly latencyNoise: LatencyNoise;
   private readonly filterCache = new Map<string, { ignored: ReadonlySet<string>; ignorePaths: readonly string[] }>();
   private readonly state: StateDifference[] = [];
   private readonly candidatesSeen = new Set<string>();
+  private readonly preflight: PreflightFindings;
+  private readonly serverDiffs = new ServerDiffCollector();
+  /** Shape text per shape id, computed once per shape (labels of latency reasons). */
+  private readonly shapeTexts = new Map<string, string>();
   private operations = 0;
 
   constructor(private readonly options: CompareOptions) {
     this.config = options.config ?? ConfigSchema.parse({}).compare;
+    this.latencyNoise = new LatencyNoise(this.config.latency.confidence);
     this.grouper = new Grouper(this.config.maxSeqsPerGroup);
+    this.preflight = new PreflightFindings(options.preflight, options.baseline, options.mapDb);
     if (options.secondBaseline !== undefined && options.secondBaseline === options.baseline) {
       throw new UsageError(`the second baseline must differ from the baseline (both are ${options.baseline})`);
     }
@@ -70,8 +91,12 @@ export class Comparator {
     const a = o.targets[this.options.baseline];
     const b = o.targets[second];
     if (!a || !b) return;
+    // Every operation timed on both baselines, server descriptions too: their latency is judged like any other.
+    if (Number.isFinite(a.latencyUs) && Number.isFinite(b.latencyUs) && ran(a.status) && ran(b.status)) this.latencyNoise.add(o.app ?? NO_APP, o.shape, a.latencyUs!, b.latencyUs!);
+    // Server descriptions are judged by success alone: no noise to learn there.
+    if (describesServer(o.cmd, o.command)) return;
     const f = this.filters(o);
-    const diffs = diffSides(normaliseSide(a, o.cmd, f.ignored), normaliseSide(b, o.cmd, f.ignored), orderOf(o.command));
+    const diffs = diffSides(normaliseSide(a, o.cmd, f.ignored), normaliseSide(b, o.cmd, f.ignored), orderOf(o.command, o.cmd));
     this.noise.learn(
       o.shape,
       diffs.filter((d) => !f.ignorePaths.some((p) => matchesPattern(d.path, p))),
@@ -85,9 +110,11 @@ export class Comparator {
     this.operations++;
     const app = o.app ?? NO_APP;
     const f = this.filters(o);
-    const order = orderOf(o.command);
+    const order = orderOf(o.command, o.cmd);
+    const server = describesServer(o.cmd, o.command);
     const a = normaliseSide(base, o.cmd, f.ignored);
     const pairFilters: PairFilters = { ignorePaths: f.ignorePaths, noisePaths: this.noise.pathsFor(o.shape) };
+    if (!this.shapeTexts.has(o.shape)) this.shapeTexts.set(o.shape, shapeOf(o.command).text);
     let recorded: ReturnType<typeof recordedSide> | null = null;
     for (const candidate of this.candidateNames(o)) {
       const side = o.targets[candidate];
@@ -97,16 +124,26 @@ export class Comparator {
       // marked not replayable): nothing was compared and nothing went wrong. The run counts
       // them by reason; they are neither a difference group nor a reason for a verdict.
       if (base.status === 'skipped' && side.status === 'skipped') continue;
-      let pair = classifyPair(o.seq, a, normaliseSide(side, o.cmd, f.ignored), order, pairFilters);
-      if (pair.diffs.length > 0) {
-        if (recorded === null) recorded = recordedSide(o.recorded, o.cmd, f.ignored);
-        pair = attributeCause(pair, recorded, a, order, f.ignorePaths);
+      const b = normaliseSide(side, o.cmd, f.ignored);
+      let pair: PairComparison;
+      if (server && ran(base.status) && base.status === side.status) {
+        pair = this.serverPair(o, candidate, a, b, order, f.ignorePaths);
+      } else {
+        pair = classifyPair(o.seq, a, b, order, pairFilters);
+        if (pair.diffs.length > 0 && pair.class !== 'unavailable') {
+          const finding = this.preflight.forOperation(o.db, o.coll, candidate);
+          if (finding !== undefined) pair = { ...pair, cause: 'data-differs', preflight: finding };
+          else {
+            if (recorded === null) recorded = recordedSide(o.recorded, o.cmd, f.ignored);
+            pair = attributeCause(pair, recorded, a, order, f.ignorePaths);
+          }
+        }
       }
       const ck = `${app}\u0000${candidate}`;
       let c = this.counts.get(ck);
       if (!c) this.counts.set(ck, (c = { app, candidate, counts: {} }));
       c.counts[pair.class] = (c.counts[pair.class] ?? 0) + 1;
-      if (pair.class !== 'identical' && pair.class !== 'equivalent') this.grouper.add(candidate, app, o, this.options.baseline, pair);
+      if (pair.class !== 'identical' && pair.class !== 'equivalent') this.grouper.add(candidate, app, o, this.options.baseline, pair, { a, b });
       if (Number.isFinite(base.latencyUs) && Number.isFinite(side.latencyUs) && ran(base.status) && ran(side.status)) {
         this.sample(candidate, app, o.shape, base.latencyUs!, side.latencyUs!);
         this.sample(candidate, app, '*', base.latencyUs!, side.latencyUs!);
@@ -122,7 +159,7 @@ export class Comparator {
   finish(): CompareResult {
     const groups = this.grouper.finish();
     const latency: LatencyRow[] = [...this.latency.values()]
-      .map((l) => judgeLatency(l.candidate, l.app, l.shape, l.samples, this.config.latency))
+      .map((l) => judgeLatency(l.candidate, l.app, l.shape, l.samples, this.config.latency, this.latencyNoise.interval(l.app, l.shape)))
       .sort((x, y) => x.app.localeCompare(y.app) || x.candidate.localeCompare(y.candidate) || (x.shape === '*' ? -1 : y.shape === '*' ? 1 : x.shape.localeCompare(y.shape)));
     const candidates = this.options.candidates ?? [...this.candidatesSeen].sort();
     return {
@@ -134,8 +171,24 @@ export class Comparator {
       noise: this.noise.summary(),
       latency,
       state: [...this.state],
-      verdicts: verdicts(this.config, this.counts, groups, latency, this.state),
+      serverDifferences: this.serverDiffs.finish(),
+      verdicts: verdicts(this.config, this.counts, groups, latency, this.state, { shapeTexts: this.shapeTexts, preflight: this.preflight }),
     };
+  }
+
+  /**
+   * A server-describing command that succeeded (or failed) on both sides: its reply
+   * describes two servers, so it is no app difference (`identical`, or `equivalent` when
+   * the replies differ); the differences go to the server differences, masked and
+   * config-ignored paths left out. A success on one side only is judged like any other
+   * operation (classifyPair): a new error is still a finding.
+   */
+  private serverPair(o: OperationOutcome, candidate: string, a: NormalSide, b: NormalSide, order: ResultOrder, ignorePaths: readonly string[]): PairComparison {
+    const raw = diffSides(a, b, order);
+    if (raw.length === 0) return { seq: o.seq, class: 'identical', diffs: [], ignored: [], noise: [] };
+    const shown = raw.filter((d) => !ignorePaths.some((p) => matchesPattern(d.path, p)));
+    if (shown.length > 0) this.serverDiffs.add(candidate, serverCommandName(o), shown);
+    return { seq: o.seq, class: 'equivalent', diffs: [], ignored: raw, noise: [] };
   }
 
   private candidateNames(o: OperationOutcome): readonly string[] {
@@ -166,6 +219,14 @@ export class Comparator {
     }
     return f;
   }
+}
+
+/** `buildInfo`, or `aggregate $collStats` for a pipeline that opens with a server-describing stage. */
+function serverCommandName(o: OperationOutcome): string {
+  if (commandKey(o.cmd) !== 'aggregate') return canonicalCommandName(o.cmd);
+  const first = Array.isArray(o.command.pipeline) ? (o.command.pipeline as unknown[])[0] : undefined;
+  const stage = first !== null && typeof first === 'object' ? Object.keys(first)[0] : undefined;
+  return stage ? `aggregate ${stage}` : o.cmd;
 }
 
 /** Both passes over an in-memory list (tests, small runs). */

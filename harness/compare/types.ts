@@ -7,7 +7,8 @@
  * - a *pair* is one operation (one `seq`) on the baseline and on one candidate;
  * - its *class* (`DiffClass`) is the verdict on that pair, the most severe of its diffs;
  * - a *diff* (`DiffEntry`) is one difference at one path with both values;
- * - a *group* (`DiffGroup`) gathers the pairs of one shape, candidate, app and class;
+ * - a *group* (`DiffGroup`) gathers the pairs of one shape, candidate, app and class
+ *   (pairs whose collection pre-flight found differing form groups of their own);
  * - a *verdict* (`AppVerdict`) is pass/warn/fail per app per candidate, each reason
  *   pointing at groups (shape id, seqs, paths) or latency rows as its evidence.
  */
@@ -55,16 +56,36 @@ export interface PairComparison {
    * (data drift: the clone is not the capture's moment). Absent when nothing was recorded.
    */
   readonly drift?: readonly DiffEntry[];
-  /**
-   * `version`: the baseline matches what production answered and the candidate does
-   * not; `drift`: every candidate difference is at a path where the baseline already
-   * differs from production (the data moved, maybe not the version); `mixed`: some of
-   * each; `unknown`: no recorded reply to judge by; absent when there is no difference.
-   */
-  readonly cause?: 'version' | 'drift' | 'mixed' | 'unknown';
+  /** Why the operation differs (see `Cause`); absent when there is no difference. */
+  readonly cause?: Cause;
+  /** With cause `data-differs`: the pre-flight finding about the operation's collection. */
+  readonly preflight?: string;
   /** Why it was not compared (class `unavailable`). */
   readonly reason?: string;
 }
+
+/**
+ * Why an operation differs:
+ * - `data-differs`: pre-flight found that the operation's collection starts differently
+ *   on the baseline and this candidate ("data differs before replay"): the clones'
+ *   data, not the version, may explain the difference, so the verdict does not treat it
+ *   as a version regression (`compare.dataDiffers`, warn by default);
+ * - `version`: the baseline matches what production answered and the candidate does not;
+ * - `drift`: every candidate difference is at a path where the baseline already differs
+ *   from production (the data moved since the capture, maybe not the version);
+ * - `mixed`: some of each (for a group: its operations disagree);
+ * - `unknown`: no recorded reply to judge by.
+ */
+export type Cause = 'data-differs' | 'version' | 'drift' | 'mixed' | 'unknown';
+
+/** Causes in the order reports list them, with the words they use. */
+export const CAUSES: Readonly<Record<Cause, string>> = Object.freeze({
+  'data-differs': 'data differs before replay',
+  version: 'version',
+  drift: 'data drift since the capture',
+  mixed: 'mixed',
+  unknown: 'unknown (no recorded reply)',
+});
 
 /** Differences of one shape for one app and candidate and class. */
 export interface DiffGroup {
@@ -73,6 +94,8 @@ export interface DiffGroup {
   readonly shape: string;
   /** The shape as readable JSON (literals replaced by types). */
   readonly shapeText: string;
+  /** The shape as people read it: command, collection, short filter, id (shape-label.ts). */
+  readonly label: string;
   readonly cmd: string;
   readonly db: string;
   readonly coll?: string;
@@ -91,10 +114,36 @@ export interface DiffGroup {
     readonly recorded?: string;
     readonly diffs: readonly DiffEntry[];
     readonly drift?: readonly DiffEntry[];
-    readonly cause?: PairComparison['cause'];
+    readonly cause?: Cause;
+    /** `_id`s (canonical Extended JSON) of the example's documents that differ, first few. */
+    readonly ids?: readonly string[];
   };
+  /**
+   * The group's cause: `data-differs` when pre-flight found its collection differing
+   * (such operations form groups of their own), else the cause its operations agree on,
+   * else `mixed`. Absent for groups without differences (`unavailable`).
+   */
+  readonly cause?: Cause;
+  /** With cause `data-differs`: the pre-flight finding. */
+  readonly preflight?: string;
   /** How many of the group's operations were attributed to each cause. */
-  readonly causes: Readonly<Partial<Record<NonNullable<PairComparison['cause']>, number>>>;
+  readonly causes: Readonly<Partial<Record<Cause, number>>>;
+}
+
+/**
+ * Reply differences of one server-describing command (server-commands.ts) between the
+ * baseline and one candidate, deduplicated across its operations (server-diff.ts).
+ */
+export interface ServerDifferences {
+  readonly candidate: string;
+  /** The command as recorded (`buildInfo`), or `aggregate $collStats` for a stage. */
+  readonly command: string;
+  /** Operations of this command whose replies differed. */
+  readonly operations: number;
+  /** Generalised paths in reply order, with the first values seen and how many operations differed there. */
+  readonly paths: readonly { readonly path: string; readonly kind: DiffKind; readonly baseline?: string; readonly candidate?: string; readonly count: number }[];
+  /** Further paths that differed, counted but not kept. */
+  readonly morePaths: number;
 }
 
 export interface Percentiles {
@@ -103,6 +152,17 @@ export interface Percentiles {
   readonly p95: number;
   readonly p99: number;
   readonly max: number;
+}
+
+/** A median ratio of paired latencies with its distribution-free interval (median-interval.ts). */
+export interface PairedRatio {
+  /** Pairs: operations timed on both sides. */
+  readonly n: number;
+  readonly ratio: number;
+  readonly lower: number;
+  readonly upper: number;
+  /** The interval's confidence level (`latency.confidence`). */
+  readonly confidence: number;
 }
 
 /** Latency of one shape (or of the whole app when `shape` is `*`), in microseconds. */
@@ -114,8 +174,18 @@ export interface LatencyRow {
   readonly candidateStats: Percentiles;
   /** candidate / baseline for each percentile (NaN-free: 0 baseline gives null). */
   readonly ratios: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null; readonly max: number | null };
-  /** One-sided Mann-Whitney U test, H1: candidate latencies are stochastically larger. */
-  readonly test: { readonly name: 'mann-whitney-u'; readonly u: number; readonly z: number; readonly p: number } | null;
+  /**
+   * The paired estimate the judgement rests on (latency.ts): per operation the ratio
+   * candidate / baseline, their median and its interval at `latency.confidence`. Null
+   * with fewer than `latency.minSamples` pairs or too few for an interval at that confidence.
+   */
+  readonly paired: PairedRatio | null;
+  /**
+   * With a second baseline: the same estimate for second baseline / baseline (the ratio
+   * identical versions show here), and `floor`, the ratio the candidate's lower bound had
+   * to clear because of it. Absent with one baseline or too few baseline pairs.
+   */
+  readonly noise?: PairedRatio & { readonly floor: number };
   /** `insufficient-samples` when either side has fewer than `latency.minSamples`. */
   readonly judgement: 'regression' | 'improvement' | 'same' | 'insufficient-samples';
   /** The verdict level this row asks for (`pass` unless a regression beyond a threshold). */
@@ -134,9 +204,9 @@ export interface VerdictReason {
   readonly message: string;
   /** Evidence: which group, latency row or collection. */
   readonly evidence:
-    | { readonly kind: 'group'; readonly shape: string; readonly class: DiffClass; readonly seqs: readonly number[]; readonly paths: readonly string[] }
-    | { readonly kind: 'latency'; readonly shape: string; readonly p99Ratio: number | null; readonly p: number | null }
-    | { readonly kind: 'state'; readonly ns: string; readonly ids: readonly string[] };
+    | { readonly kind: 'group'; readonly shape: string; readonly class: DiffClass; readonly seqs: readonly number[]; readonly paths: readonly string[]; readonly cause?: Cause; readonly preflight?: string }
+    | { readonly kind: 'latency'; readonly shape: string; readonly p99Ratio: number | null; readonly ratio: number | null; readonly lower: number | null; readonly upper: number | null }
+    | { readonly kind: 'state'; readonly ns: string; readonly ids: readonly string[]; readonly preflight?: string };
 }
 
 export interface AppVerdict {
@@ -161,5 +231,7 @@ export interface CompareResult {
   readonly noise: readonly { readonly shape: string; readonly paths: readonly { readonly path: string; readonly count: number }[] }[];
   readonly latency: readonly LatencyRow[];
   readonly state: readonly StateDifference[];
+  /** Reply differences of server-describing commands: shown apart, never in a verdict. */
+  readonly serverDifferences: readonly ServerDifferences[];
   readonly verdicts: readonly AppVerdict[];
 }

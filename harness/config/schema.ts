@@ -39,17 +39,28 @@ export const CompareConfigSchema = z
     warn: z.array(DiffClassSchema).default(['numeric-type-only', 'field-order-only', 'fixed-error', 'unavailable']),
     /** What a collection stored differently after replayed writes does to the verdict. */
     stateDiffers: z.enum(['fail', 'warn', 'pass']).default('fail'),
+    /** The most a difference on a collection pre-flight found differing before replay weighs (not a version difference). */
+    dataDiffers: z.enum(['fail', 'warn', 'pass']).default('warn'),
     latency: z
       .object({
-        /** Fewer samples per side than this: no judgement. */
+        /** Fewer samples per side than this (operations timed on both): no judgement. */
         minSamples: z.number().int().min(2).default(20),
-        /** One-sided Mann-Whitney U significance level. */
-        alpha: z.number().gt(0).lt(1).default(0.01),
-        /** Smallest candidate/baseline p50 ratio called a regression (effect size floor). */
+        /**
+         * Confidence level of the interval around a shape's paired latency ratio (two-sided,
+         * harness/compare/signed-rank.ts). A regression is claimed when its lower end clears
+         * the floors, so sampling alone makes a false claim at most (1 - confidence) / 2 of
+         * the time per shape, and far less with the `minRatio` margin.
+         */
+        confidence: z.number().gt(0).lt(1).default(0.99),
+        /**
+         * Smallest slowdown called a regression: the interval's lower end must exceed this
+         * ratio (an improvement: its upper end must fall below 1 / minRatio). It absorbs
+         * systematic offsets no interval sees, such as one server on a busier core.
+         */
         minRatio: z.number().min(1).default(1.1),
-        /** A significant regression with p99 ratio above this warns… */
-        warnRatio: z.number().min(1).default(1.5),
-        /** …and above this fails (null: never). */
+        /** A regression whose paired ratio (the estimate, not a percentile) reaches this warns… */
+        warnRatio: z.number().min(1).default(1.2),
+        /** …and reaching this fails (null: never). */
         failRatio: z.number().min(1).nullable().default(null),
       })
       .strict()

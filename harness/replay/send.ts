@@ -49,9 +49,29 @@ export class Sender {
   }
 
   /**
+   * Where the next multi-target send starts its walk over the targets, 0 … 2n-1: the
+   * first n turns walk forwards from target `turn`, the next n backwards from `turn - n`.
+   */
+  private turn = 0;
+
+  /**
    * Sends `out[i]` to target `i`, all at once, and waits for every one: results in
    * target order, null where `out[i]` is null (nothing to send there). Commands outside
    * a recorded session run in one live session per recorded connection.
+   *
+   * "At once" still means one after another within one event-loop turn: each send runs
+   * synchronously up to its first await (serialising the command, taking its `sentAt`,
+   * taking a connection), and the socket writes follow in the same order as
+   * microtasks. So the target started first also writes first and, when both replies
+   * are ready in the same poll, is read first; a target started later has the
+   * earlier one's synchronous work inside its latency when timing runs from the
+   * intended send time (recorded timing), and on a loaded machine its server starts
+   * later. With the baseline always first that is a bias of fixed sign, the very thing
+   * the paired latency comparison would read as a version effect. The start order
+   * therefore rotates per operation, forwards then backwards (n = 3: 012, 120, 201,
+   * then 021, 102, 210), so that over every 2n operations each target precedes each
+   * other one equally often: forwards alone would put target 2 before target 0 in two
+   * turns of three. One counter, no allocation.
    */
   async sendAll(rec: OperationRecord, out: readonly (Outbound | null)[], retry: boolean): Promise<(SendResult | null)[]> {
     const n = this.targets.length;
@@ -60,9 +80,15 @@ export class Sender {
       return [m ? await this.targets[0]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry }) : null];
     }
     const sends = new Array<Promise<SendResult> | null>(n);
-    for (let i = 0; i < n; i++) {
+    const turn = this.turn;
+    this.turn = turn + 1 === 2 * n ? 0 : turn + 1;
+    const step = turn < n ? 1 : n - 1; // n - 1 steps back by one, modulo n
+    let i = turn < n ? turn : turn - n;
+    for (let k = 0; k < n; k++) {
       const m = out[i];
       sends[i] = m ? this.targets[i]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry }) : null;
+      i += step;
+      if (i >= n) i -= n;
     }
     return Promise.all(sends);
   }

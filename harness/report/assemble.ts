@@ -1,5 +1,6 @@
+import type { InputCut } from '../store/footer.ts';
 import type { ContentionResult } from '../contention/result.ts';
-import type { CompareResult, DiffClass, LatencyRow, VerdictLevel } from '../compare/types.ts';
+import type { Cause, CompareResult, DiffClass, LatencyRow, VerdictLevel } from '../compare/types.ts';
 import { severityRank } from '../compare/types.ts';
 import { NO_APP } from '../compare/compare.ts';
 import { newHistogram, type LatencyHistogram } from '../model/histogram.ts';
@@ -33,6 +34,7 @@ export interface AssembleInput {
   readonly errors: ReadonlyMap<string, readonly ErrorRow[]>;
   readonly issues: readonly RunIssue[];
   readonly droppedAtCapture: number | null;
+  readonly inputCut?: readonly InputCut[];
   readonly bench?: ContentionResult;
   readonly generatedAt: string;
 }
@@ -49,6 +51,9 @@ export function assembleReport(input: AssembleInput): ReportDocument {
       const v = compare.verdicts.find((x) => x.app === app && x.candidate === c.name);
       const t = input.tally.get(`${app}\u0000${c.name}`) ?? { replayed: 0, skipped: {} };
       const whole = compare.latency.find((l) => l.app === app && l.candidate === c.name && l.shape === '*');
+      const groups = compare.groups.filter((g) => g.app === app && g.candidate === c.name);
+      const causes: Partial<Record<Cause, number>> = {};
+      for (const g of groups) if (g.cause) causes[g.cause] = (causes[g.cause] ?? 0) + 1;
       summary.push({
         app,
         candidate: c.name,
@@ -56,7 +61,8 @@ export function assembleReport(input: AssembleInput): ReportDocument {
         verdict: v?.level ?? 'pass',
         replayed: t.replayed,
         skipped: t.skipped,
-        groups: compare.groups.filter((g) => g.app === app && g.candidate === c.name).length,
+        groups: groups.length,
+        causes,
         newErrors: v?.counts['new-error'] ?? 0,
         latency: { p50Ratio: whole?.ratios.p50 ?? null, p99Ratio: whole?.ratios.p99 ?? null, judgement: whole?.judgement ?? 'none' },
         counts: v?.counts ?? {},
@@ -67,6 +73,7 @@ export function assembleReport(input: AssembleInput): ReportDocument {
   const skipped = run.counts.skipped;
   const quality: CaptureQuality = {
     droppedAtCapture: input.droppedAtCapture,
+    ...(input.inputCut?.length ? { inputCut: input.inputCut } : {}),
     unparseable: skipped['unreadable-record'] ?? 0,
     corruptOutcomes: input.issues.length,
     notReplayable: Object.fromEntries(Object.entries(skipped).filter(([k]) => k !== 'unreadable-record')),
@@ -98,10 +105,12 @@ export function assembleReport(input: AssembleInput): ReportDocument {
     baseline: compare.baseline,
     candidates: candidates.map((c) => c.name),
     summary,
-    matrix: apps.map((app) => matrixOf(app, candidates.map((c) => c.name), compare)),
+    matrix: apps.map((app) => matrixOf(app, candidates.map((c) => c.name), compare, data)),
     quality,
     apps: apps.map((app) => sectionOf(app, compare, data, input.errors.get(app) ?? [])),
     state: compare.state,
+    ...(run.preflight ? { preflight: run.preflight } : {}),
+    serverDifferences: compare.serverDifferences,
     noise: compare.noise,
     ...(input.bench ? { bench: input.bench } : {}),
     exit,
@@ -130,10 +139,15 @@ export function versionOrder(targets: readonly RunTargetInfo[]): RunTargetInfo[]
 
 const LEVEL_RANK: Readonly<Record<VerdictLevel, number>> = { pass: 0, warn: 1, fail: 2 };
 
-function matrixOf(app: string, candidates: readonly string[], compare: CompareResult): MatrixApp {
+function matrixOf(app: string, candidates: readonly string[], compare: CompareResult, data: RunData): MatrixApp {
   const shapes = new Map<string, { shapeText: string; cmd: string }>();
   for (const g of compare.groups) if (g.app === app && !shapes.has(g.shape)) shapes.set(g.shape, { shapeText: g.shapeText, cmd: g.cmd });
-  for (const l of compare.latency) if (l.app === app && l.shape !== '*' && !shapes.has(l.shape)) shapes.set(l.shape, { shapeText: '', cmd: '' });
+  for (const l of compare.latency) {
+    if (l.app !== app || l.shape === '*' || shapes.has(l.shape)) continue;
+    // A shape with latency rows only: its text and command from the run's histograms.
+    const h = data.histograms.find((x) => x.shape === l.shape);
+    shapes.set(l.shape, { shapeText: h?.shapeText ?? '', cmd: h?.cmd ?? '' });
+  }
   return {
     app,
     shapes: [...shapes.entries()].map(([shape, info]) => {

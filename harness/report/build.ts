@@ -7,7 +7,7 @@ import type { OperationOutcome } from '../model/run/outcome.ts';
 import type { RunIssue } from '../model/run/reader.ts';
 import { compareRunDir } from './compare-run.ts';
 import { assembleReport, type OutcomeTally } from './assemble.ts';
-import { captureDrops } from './capture-drops.ts';
+import { captureFooters } from './capture-drops.ts';
 import { ErrorTable } from './error-table.ts';
 import type { ReportDocument } from './schema.ts';
 
@@ -44,7 +44,8 @@ export async function buildReport(runDir: string, config: Config, options: Build
     },
   });
   const bench = options.benchFile ? await readBench(options.benchFile) : undefined;
-  const droppedAtCapture = options.droppedAtCapture !== undefined && options.droppedAtCapture !== null ? options.droppedAtCapture : await captureDrops(data.run.inputs);
+  const footers = await captureFooters(data.run.inputs);
+  const droppedAtCapture = options.droppedAtCapture !== undefined && options.droppedAtCapture !== null ? options.droppedAtCapture : footers.dropped;
   return assembleReport({
     data,
     compare,
@@ -52,6 +53,7 @@ export async function buildReport(runDir: string, config: Config, options: Build
     errors: errors.rows(),
     issues,
     droppedAtCapture,
+    inputCut: footers.inputCut,
     bench,
     generatedAt: (options.now ?? (() => new Date()))().toISOString(),
   });

@@ -1,27 +1,37 @@
 import { existsSync } from 'node:fs';
+import type { InputCut } from '../store/footer.ts';
 import { readCapture } from '../store/reader.ts';
 
 /**
- * Records the capture dropped (writer behind), from the footer each capture file gets
- * when its writer closes it. Null when it cannot be known: an input is gone, or a
- * file has no footer (the writer crashed or was never closed). Streams each file to
- * its end, as the footer is its last line; memory stays flat.
+ * What the captures' footers say about their own completeness: records dropped because
+ * the writer fell behind (null when it cannot be known: an input is gone, or a file has
+ * no footer because its writer crashed or was never closed), and inputs that were cut
+ * short while the capture was made (ingest of a cut gzip log, a dead profiler cursor).
+ * Streams each file to its end, as the footer is its last line; memory stays flat.
  */
-export async function captureDrops(inputs: readonly string[]): Promise<number | null> {
-  if (inputs.length === 0 || !inputs.every((f) => existsSync(f))) return null;
+export interface CaptureFooters {
+  readonly dropped: number | null;
+  readonly inputCut: readonly InputCut[];
+}
+
+export async function captureFooters(inputs: readonly string[]): Promise<CaptureFooters> {
+  if (inputs.length === 0 || !inputs.every((f) => existsSync(f))) return { dropped: null, inputCut: [] };
   let dropped = 0;
   let known = true;
+  const inputCut: InputCut[] = [];
   try {
     for await (const rec of readCapture(inputs, {
       onFooter: (footer) => {
-        if (footer) dropped += footer.dropped;
-        else known = false;
+        if (footer) {
+          dropped += footer.dropped;
+          if (footer.inputCut) inputCut.push(footer.inputCut);
+        } else known = false;
       },
     })) {
       void rec;
     }
   } catch {
-    return null; // unreadable captures are the replay's concern; here the count is just unknown
+    return { dropped: null, inputCut }; // unreadable captures are the replay's concern; here the count is just unknown
   }
-  return known ? dropped : null;
+  return { dropped: known ? dropped : null, inputCut };
 }

@@ -1,3 +1,5 @@
+import { dataDiffersText } from '../compare/verdict.ts';
+import { CAUSES, type Cause, type DiffGroup } from '../compare/types.ts';
 import type { ReportDocument, SummaryRow } from './schema.ts';
 
 /** Small text helpers shared by the Markdown, HTML and JUnit renderers and the charts. */
@@ -30,6 +32,7 @@ export function qualityLines(doc: ReportDocument): string[] {
   const lines = [
     `records read: ${q.records}; logical operations: ${q.outcomes}; getMore/killCursors folded into their cursor: ${q.folded}`,
     `dropped at capture: ${q.droppedAtCapture === null ? 'unknown (the capture does not record it)' : q.droppedAtCapture}`,
+    ...(q.inputCut ?? []).map((c) => `INPUT CUT SHORT while capturing: ${c.input} at ${c.at} (${c.reason}); the capture holds what came before`),
     `unparseable capture records: ${q.unparseable}`,
     `unreadable run lines: ${q.corruptOutcomes}`,
     `orphan getMores (cursor opened before the capture): ${q.orphanGetMores}`,
@@ -67,3 +70,39 @@ export function stateLine(s: ReportDocument['state'][number]): string {
   const byWhat = s.method === 'documents' ? 'joined by _id' : 'too large to join by _id: count and hash only';
   return `${s.candidate}: ${s.ns}: ${counts}${kinds.join(', ')}${idx.length ? `; ${idx.join('; ')}` : ''} (${byWhat})`;
 }
+
+/** Difference groups per cause, in the order CAUSES lists them: `1 data differs before replay, 2 version`. */
+export function causesText(causes: Readonly<Partial<Record<Cause, number>>>): string {
+  const parts = (Object.keys(CAUSES) as Cause[]).filter((c) => (causes[c] ?? 0) > 0).map((c) => `${causes[c]} ${CAUSES[c]}`);
+  return parts.length ? parts.join(', ') : '—';
+}
+
+/** Difference groups per cause over the whole report. */
+export function totalCauses(doc: ReportDocument): Partial<Record<Cause, number>> {
+  const out: Partial<Record<Cause, number>> = {};
+  for (const s of doc.summary) for (const [c, n] of Object.entries(s.causes) as [Cause, number][]) out[c] = (out[c] ?? 0) + n;
+  return out;
+}
+
+/** A group's cause in plain words; for data-differs, with the pre-flight finding. Plain text. */
+export function groupCauseText(g: DiffGroup): string {
+  if (!g.cause) return '';
+  if (g.cause === 'data-differs' && g.preflight !== undefined) return dataDiffersText(g.preflight);
+  return CAUSES[g.cause];
+}
+
+/**
+ * The sentences that introduce pre-flight findings and the data-differs cause, for any
+ * renderer. Plain text; empty when pre-flight found nothing.
+ */
+export function preflightLines(doc: ReportDocument): string[] {
+  const p = doc.preflight;
+  if (!p || p.alike) return [];
+  return [
+    `Pre-flight (${p.method}) found ${p.mismatches.length} collection(s) that start differently on the targets before any operation was replayed. Differences of operations on them are attributed to "${CAUSES['data-differs']}": they come from the clones' data and say nothing about the version. They weigh at most compare.dataDiffers (warn by default), never as a version regression; make the clones start alike to judge these collections.`,
+    ...p.mismatches.map((m) => `pre-flight: ${m}`),
+  ];
+}
+
+/** Rows of server differences shown per command in Markdown and HTML; report.json keeps them all. */
+export const SERVER_ROWS_SHOWN = 30;

@@ -36,7 +36,8 @@ export function parseFormats(text: string): ReportFormat[] {
     const f = raw.trim().toLowerCase();
     if (!f) continue;
     const name = f === 'markdown' ? 'md' : f === 'xml' ? 'junit' : f;
-    if (!(name in RENDERERS)) throw new ReportInputError(`formats: ${raw.trim()} is an unknown format (known: ${REPORT_FORMATS.join(', ')})`);
+    // Own keys only: `toString` is `in` every object.
+    if (!Object.hasOwn(RENDERERS, name)) throw new ReportInputError(`formats: ${raw.trim()} is an unknown format (known: ${REPORT_FORMATS.join(', ')})`);
     if (!out.includes(name as ReportFormat)) out.push(name as ReportFormat);
   }
   if (out.length === 0) throw new ReportInputError('formats: no format given');

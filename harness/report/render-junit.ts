@@ -1,10 +1,12 @@
+import { shapeLabel } from '../compare/shape-label.ts';
 import { xmlAttr, xmlText } from './escape.ts';
 import type { ReportDocument } from './schema.ts';
 
 /**
  * JUnit XML in the common shape CI systems read (Jenkins, GitLab, GitHub test
  * reporters): <testsuites> → one <testsuite> per app × candidate → one <testcase>
- * per shape, named by the shape's command and id, classname `app.candidate`. A shape
+ * per shape, named by its label (command, collection, short filter, id; the command and
+ * id alone when the shape text is unknown), classname `app.candidate`. A shape
  * fails (<failure>) when a verdict reason at level `fail` cites it; a `warn` is
  * recorded in <system-out> so the case still passes. Shapes with nothing to say
  * (identical everywhere) still get a passing case, so the count of cases is stable.
@@ -24,7 +26,7 @@ export function renderJunit(doc: ReportDocument): string {
     for (const [shape, text] of [...shapes.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
       const reasons = s.reasons.filter((r) => r.evidence.kind !== 'state' && r.evidence.shape === shape);
       const cmd = app?.groups.find((g) => g.shape === shape)?.cmd ?? app?.distributions.find((d) => d.shape === shape)?.cmd ?? '';
-      const name = `${cmd ? `${cmd} ` : ''}${shape === '*' ? 'whole app' : shape}`;
+      const name = text ? shapeLabel(shape, text) : `${cmd ? `${cmd} ` : ''}${shape === '*' ? 'whole app' : shape}`;
       const fails = reasons.filter((r) => r.level === 'fail');
       const warns = reasons.filter((r) => r.level === 'warn');
       let body = '';

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { buildReport, type BuildOptions } from './build.ts';
 import { sendToDatadog, type DatadogOutcome } from './datadog.ts';
+import { causesText } from './format.ts';
 import { parseFormats, type ReportFormat } from './registry.ts';
 import type { ReportDocument } from './schema.ts';
 import { writeReport } from './write.ts';
@@ -47,11 +48,15 @@ export async function renderReport(runDir: string, config: Config, req: RenderRe
   return { doc, files, ...(datadog ? { datadog } : {}) };
 }
 
-/** One line per app × candidate verdict, for stderr (report and replay print the same). */
+/**
+ * One line per app × candidate verdict, for stderr (report and replay print the same):
+ * the counts, the difference groups by cause, and the first reason, which names its
+ * shape by command, collection and filter.
+ */
 export function verdictLines(doc: ReportDocument): string[] {
   return doc.summary.map(
     (s) =>
-      `${s.verdict.toUpperCase().padEnd(4)} ${s.app} on ${s.candidate} (${s.version}): ${s.replayed} replayed, ${s.groups} difference group(s), ${s.newErrors} new error(s)${s.reasons[0] ? `; ${s.reasons[0].message}` : ''}`,
+      `${s.verdict.toUpperCase().padEnd(4)} ${s.app} on ${s.candidate} (${s.version}): ${s.replayed} replayed, ${s.groups} difference group(s)${s.groups ? ` (${causesText(s.causes)})` : ''}, ${s.newErrors} new error(s)${s.reasons[0] ? `; ${s.reasons[0].message}` : ''}`,
   );
 }
 

@@ -1,6 +1,7 @@
+import type { InputCut } from '../store/footer.ts';
 import type { ContentionResult } from '../contention/result.ts';
-import type { AppVerdict, DiffClass, DiffGroup, LatencyRow, StateDifference, VerdictLevel } from '../compare/types.ts';
-import type { RunTargetInfo } from '../model/run/files.ts';
+import type { AppVerdict, Cause, DiffClass, DiffGroup, LatencyRow, ServerDifferences, StateDifference, VerdictLevel } from '../compare/types.ts';
+import type { PreflightResult, RunTargetInfo } from '../model/run/files.ts';
 
 /**
  * The report document: the one source every renderer (Markdown, HTML, JUnit,
@@ -13,7 +14,7 @@ import type { RunTargetInfo } from '../model/run/files.ts';
  * diff paths) so a reader can find the operation in the run's outcomes.ndjson.
  */
 export const REPORT_FORMAT = 'mongo-compat-report';
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 export interface ReportDocument {
   readonly format: typeof REPORT_FORMAT;
@@ -31,6 +32,16 @@ export interface ReportDocument {
   readonly apps: readonly AppSection[];
   /** Collections stored differently after replayed writes. */
   readonly state: readonly StateDifference[];
+  /**
+   * What pre-flight found before replay (run.json `preflight`): collections that start
+   * differently on the targets. Differences on them have cause `data-differs`.
+   */
+  readonly preflight?: PreflightResult;
+  /**
+   * Reply differences of server-describing commands (buildInfo, serverStatus, …), per
+   * candidate and command, deduplicated: shown apart, never part of an app's verdict.
+   */
+  readonly serverDifferences: readonly ServerDifferences[];
   /** Per shape, the paths learnt as noise from a second baseline (empty without one). */
   readonly noise: readonly { readonly shape: string; readonly paths: readonly { readonly path: string; readonly count: number }[] }[];
   /** The contention benchmark's result when one was given to the report. */
@@ -62,6 +73,8 @@ export interface SummaryRow {
   readonly skipped: Readonly<Record<string, number>>;
   /** Difference groups (classes other than identical/equivalent). */
   readonly groups: number;
+  /** Difference groups per cause (`data-differs`, `version`, `drift`, `mixed`, `unknown`). */
+  readonly causes: Readonly<Partial<Record<Cause, number>>>;
   /** Operations that fail on the candidate and succeed on the baseline. */
   readonly newErrors: number;
   /** Whole-app latency ratios (shape `*`). */
@@ -98,6 +111,8 @@ export interface MatrixCell {
 export interface CaptureQuality {
   /** Records the capture dropped because its writer fell behind; null when the capture does not say. */
   readonly droppedAtCapture: number | null;
+  /** Inputs cut short while the capture was made (from the captures' footers): the capture holds what came before. */
+  readonly inputCut?: readonly InputCut[];
   /** Capture records that could not be read (corrupt lines). */
   readonly unparseable: number;
   /** Outcome lines of the run that could not be read. */

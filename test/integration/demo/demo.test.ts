@@ -33,7 +33,8 @@ describe('mongo-compat demo', () => {
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
     expect(result.ms).toBeLessThan(TWO_MINUTES);
     for (let n = 1; n <= 5; n++) expect(result.stderr).toContain(`[${n}/5]`);
-    expect(result.stderr).toMatch(/verdicts:\n {2}FAIL shop-monolith on candidate/);
+    // Company 7 is the clone's data, not the version (pre-flight saw it): a warning, not a failure.
+    expect(result.stderr).toMatch(/verdicts:\n {2}WARN shop-monolith on candidate/);
     expect(html).toMatch(/demo-[^/]+\/report\.html$/);
     const dir = join(html, '..');
     for (const f of ['report.html', 'report.md', 'report.json', 'junit.xml', 'capture.jsonl.gz', 'run/run.json']) expect(existsSync(join(dir, f)), f).toBe(true);
@@ -48,6 +49,12 @@ describe('mongo-compat demo', () => {
     expect(changed.paths.map((p) => p.path)).toContain('docs[].tier');
     expect(changed.example.baseline).toContain('"gold"');
     expect(changed.example.candidate).toContain('"silver"');
+    // Pre-flight found the companies collection differing before replay: that is the cause, named.
+    expect(changed.cause).toBe('data-differs');
+    expect(changed.preflight).toMatch(/^shop\.companies: baseline=\S+ candidate=\S+$/);
+    expect(changed.example.ids).toEqual(['{"$numberInt":"7"}']);
+    expect(doc.summary[0]!.causes['data-differs']).toBeGreaterThanOrEqual(1);
+    expect(doc.summary[0]!.reasons.find((r) => r.evidence.kind === 'group' && r.evidence.shape === changed.shape)).toMatchObject({ level: 'warn' });
     // The orders-of-one-company query, sorted by placedAt: the shape whose index the candidate lacks.
     const ordersShape = Object.entries(app.shapes).find(([, text]) => text.includes('"find":"orders"') && text.includes('"sort":{"placedAt"'))![0];
     const row = app.latency.find((l) => l.shape === ordersShape)!;

@@ -7,7 +7,7 @@ describe('compare config section', () => {
     const c = parseConfigText('targets: {}\n', 'c.yaml').compare;
     expect(c.fail).toEqual(['new-error', 'result-differs', 'error-differs']);
     expect(c.warn).toContain('numeric-type-only');
-    expect(c.latency).toEqual({ minSamples: 20, alpha: 0.01, minRatio: 1.1, warnRatio: 1.5, failRatio: null });
+    expect(c.latency).toEqual({ minSamples: 20, confidence: 0.99, minRatio: 1.1, warnRatio: 1.2, failRatio: null });
   });
 
   it('reads per-app and per-shape overrides', () => {

@@ -9,13 +9,16 @@ import type { OperationOutcome, TargetOutcome } from '../../../harness/model/run
 /**
  * The hand-written case table: one file per case in test/fixtures/compare/, canonical
  * Extended JSON, read by this one runner. Each names the class it must produce and
- * the exact set of diff paths (and, with a recorded reply, the three-way cause).
+ * the exact set of diff paths (and, with a recorded reply or a pre-flight finding, the
+ * cause). Operations run on target `baseline` and `candidate`, collection `command`'s.
  */
 interface Fixture {
   description: string;
   expect: DiffClass;
   paths: string[];
   cause?: string;
+  /** run.json `preflight` of the run the operation came from. */
+  preflight?: { mismatches: string[] };
   command: BSON.Document;
   recorded?: OperationOutcome['recorded'];
   baseline: TargetOutcome;
@@ -44,13 +47,14 @@ describe('compare fixture table', () => {
         conn: 'c1',
         app: 'fixture',
         db: String(fx.command.$db ?? 'app'),
+        ...(typeof fx.command[cmd] === 'string' ? { coll: fx.command[cmd] as string } : {}),
         cmd,
         shape: shapeOf(fx.command).id,
         command: fx.command,
         ...(fx.recorded ? { recorded: fx.recorded } : {}),
         targets: { baseline: fx.baseline, candidate: fx.candidate },
       };
-      const result = compareOutcomes([outcome], { baseline: 'baseline' });
+      const result = compareOutcomes([outcome], { baseline: 'baseline', ...(fx.preflight ? { preflight: fx.preflight } : {}) });
       const verdict = result.verdicts[0]!;
       expect(verdict.counts).toEqual({ [fx.expect]: 1 });
       const group = result.groups[0];

@@ -100,7 +100,8 @@ describe('Markdown', () => {
     expect(md).toContain('## Version matrix');
     expect(md).toContain('orphan getMores (cursor opened before the capture): 1');
     expect(md).toContain('`docs[0].tier` value: "gold" → "silver"');
-    expect(md).toContain('| c50 | `'); // latency rows per shape
+    // Latency rows per shape, named by command, collection and filter, then the id.
+    expect(md).toMatch(/\| c50 \| find orders \{company: int\} \([0-9a-f]{12}\) \| 30 \|/);
   });
 });
 
