@@ -84,8 +84,12 @@ export function classifyPair(seq: number, a: NormalSide, b: NormalSide, order: R
     else diffs.push(d);
   }
   let cls: DiffClass;
-  if (a.status === 'ok' && b.status === 'error') cls = 'new-error';
-  else if (a.status === 'error' && b.status === 'ok') cls = 'fixed-error';
+  // A write answered ok:1 with writeErrors (a duplicate key, a validation failure) failed
+  // for those documents: on the candidate alone that is a new error, not a changed result.
+  const newWriteError = diffs.length > 0 && a.status === 'ok' && b.status === 'ok' && !hasWriteErrors(a) && hasWriteErrors(b);
+  const fixedWriteError = diffs.length > 0 && a.status === 'ok' && b.status === 'ok' && hasWriteErrors(a) && !hasWriteErrors(b);
+  if ((a.status === 'ok' && b.status === 'error') || newWriteError) cls = 'new-error';
+  else if ((a.status === 'error' && b.status === 'ok') || fixedWriteError) cls = 'fixed-error';
   else if (diffs.length === 0) cls = ignored.length + noise.length === 0 ? 'identical' : 'equivalent';
   else if (a.status === 'error') cls = 'error-differs';
   else {
@@ -96,4 +100,9 @@ export function classifyPair(seq: number, a: NormalSide, b: NormalSide, order: R
     }
   }
   return { seq, class: cls, diffs, ignored, noise };
+}
+
+function hasWriteErrors(s: NormalSide): boolean {
+  const r = s.reply;
+  return r !== undefined && ((Array.isArray(r.writeErrors) && r.writeErrors.length > 0) || (r.writeConcernError !== undefined && r.writeConcernError !== null));
 }

@@ -72,6 +72,8 @@ export class Comparator {
   private readonly serverDiffs = new ServerDiffCollector();
   /** Shape text per shape id, computed once per shape (labels of latency reasons). */
   private readonly shapeTexts = new Map<string, string>();
+  /** Per app, the namespaces its operations touched (for state differences). */
+  private readonly appNamespaces = new Map<string, Set<string>>();
   private operations = 0;
 
   constructor(private readonly options: CompareOptions) {
@@ -115,6 +117,11 @@ export class Comparator {
     const a = normaliseSide(base, o.cmd, f.ignored);
     const pairFilters: PairFilters = { ignorePaths: f.ignorePaths, noisePaths: this.noise.pathsFor(o.shape) };
     if (!this.shapeTexts.has(o.shape)) this.shapeTexts.set(o.shape, shapeOf(o.command).text);
+    if (o.coll !== undefined) {
+      let touched = this.appNamespaces.get(app);
+      if (!touched) this.appNamespaces.set(app, (touched = new Set()));
+      touched.add(`${this.options.mapDb?.[o.db] ?? o.db}.${o.coll}`);
+    }
     let recorded: ReturnType<typeof recordedSide> | null = null;
     for (const candidate of this.candidateNames(o)) {
       const side = o.targets[candidate];
@@ -172,7 +179,7 @@ export class Comparator {
       latency,
       state: [...this.state],
       serverDifferences: this.serverDiffs.finish(),
-      verdicts: verdicts(this.config, this.counts, groups, latency, this.state, { shapeTexts: this.shapeTexts, preflight: this.preflight }),
+      verdicts: verdicts(this.config, this.counts, groups, latency, this.state, { shapeTexts: this.shapeTexts, preflight: this.preflight, appNamespaces: this.appNamespaces }),
     };
   }
 

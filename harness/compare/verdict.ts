@@ -14,13 +14,19 @@ export interface VerdictContext {
   /** Shape text by shape id, for the labels of latency reasons. */
   readonly shapeTexts: ReadonlyMap<string, string>;
   readonly preflight: PreflightFindings;
+  /**
+   * Per app, the namespaces (`db.coll`, in the replayed database's name) its operations
+   * touched: a collection stored differently weighs only on the apps that read or wrote
+   * it, not on every app of the candidate.
+   */
+  readonly appNamespaces?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
  * Verdict per app per candidate: the worst level among its reasons. A group's class
  * weighs by `compare.fail`/`compare.warn`, overridden per shape, then per app; latency
  * rows bring their own level (latency.ts); collections stored differently weigh
- * `compare.stateDiffers` for every app of that candidate (state is per database).
+ * `compare.stateDiffers` for every app of that candidate that touched them.
  *
  * A difference on a collection pre-flight found differing before replay (cause
  * `data-differs`) weighs at most `compare.dataDiffers` (warn by default): the clones
@@ -68,8 +74,10 @@ export function verdicts(
         evidence: { kind: 'latency', shape: row.shape, p99Ratio: row.ratios.p99, ratio: row.paired?.ratio ?? null, lower: row.paired?.lower ?? null, upper: row.paired?.upper ?? null },
       });
     }
+    const touched = context.appNamespaces?.get(app);
     for (const s of state) {
       if (s.candidate !== candidate) continue;
+      if (touched !== undefined && !touched.has(s.ns)) continue;
       const finding = context.preflight.forNamespace(s.ns, candidate);
       const level = finding !== undefined ? atMost(config.stateDiffers, config.dataDiffers) : config.stateDiffers;
       if (level === 'pass') continue;

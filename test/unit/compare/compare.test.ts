@@ -93,6 +93,13 @@ describe('Comparator', () => {
     expect(r.verdicts[0]!.reasons[0]!.evidence).toEqual({ kind: 'state', ns: 'app.c', ids: ['{"$numberInt":"1"}'] });
   });
 
+  it('weighs a collection stored differently only on the apps that touched it', () => {
+    const same = { base: { status: 'ok', reply: { n: 1, ok: 1 } }, cand: { status: 'ok', reply: { n: 1, ok: 1 } } } as const;
+    const outcomes = [op(1, { insert: 'c', documents: [{ a: 1 }] }, same, 'writer'), op(2, { insert: 'other', documents: [{ a: 1 }] }, same, 'bystander')];
+    const r = compareOutcomes(outcomes, { baseline: 'base' }, [{ candidate: 'cand', ns: 'app.c', method: 'documents', missing: [], extra: [], changed: ['{"$numberInt":"1"}'] }]);
+    expect(Object.fromEntries(r.verdicts.map((v) => [v.app, v.level]))).toEqual({ bystander: 'pass', writer: 'fail' });
+  });
+
   it('reports skipped operations as unavailable with the reason, and unlabelled apps under one name', () => {
     const o = op(1, { delete: 'c', deletes: [] }, { base: { status: 'ok', reply: { ok: 1 } }, cand: { status: 'skipped', reason: 'writes not allowed' } });
     const r = compareOutcomes([{ ...o, app: undefined }], { baseline: 'base' });
