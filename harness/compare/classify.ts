@@ -104,5 +104,5 @@ export function classifyPair(seq: number, a: NormalSide, b: NormalSide, order: R
 
 function hasWriteErrors(s: NormalSide): boolean {
   const r = s.reply;
-  return r !== undefined && ((Array.isArray(r.writeErrors) && r.writeErrors.length > 0) || (r.writeConcernError !== undefined && r.writeConcernError !== null));
+  return r !== undefined && r !== null && typeof r === 'object' && ((Array.isArray(r.writeErrors) && r.writeErrors.length > 0) || (r.writeConcernError !== undefined && r.writeConcernError !== null));
 }
