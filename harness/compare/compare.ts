@@ -72,6 +72,13 @@ export class Comparator {
   private readonly serverDiffs = new ServerDiffCollector();
   /** Shape text per shape id, computed once per shape (labels of latency reasons). */
   private readonly shapeTexts = new Map<string, string>();
+  /**
+   * Order rules and server description per shape: both follow from the command's
+   * structure (names, sort keys, stages, update operators), which the shape keeps, so
+   * they are read once per shape instead of walking every command (measured: 20 % of
+   * the 1 KiB pair's time).
+   */
+  private readonly rulesByShape = new Map<string, { order: ResultOrder; server: boolean }>();
   /** Per app, the namespaces its operations touched (for state differences). */
   private readonly appNamespaces = new Map<string, Set<string>>();
   private operations = 0;
@@ -96,9 +103,10 @@ export class Comparator {
     // Every operation timed on both baselines, server descriptions too: their latency is judged like any other.
     if (Number.isFinite(a.latencyUs) && Number.isFinite(b.latencyUs) && ran(a.status) && ran(b.status)) this.latencyNoise.add(o.app ?? NO_APP, o.shape, a.latencyUs!, b.latencyUs!);
     // Server descriptions are judged by success alone: no noise to learn there.
-    if (describesServer(o.cmd, o.command)) return;
+    const { order: learnOrder, server: learnServer } = this.rulesFor(o);
+    if (learnServer) return;
     const f = this.filters(o);
-    const diffs = diffSides(normaliseSide(a, o.cmd, f.ignored), normaliseSide(b, o.cmd, f.ignored), orderOf(o.command, o.cmd));
+    const diffs = diffSides(normaliseSide(a, o.cmd, f.ignored), normaliseSide(b, o.cmd, f.ignored), learnOrder);
     this.noise.learn(
       o.shape,
       diffs.filter((d) => !f.ignorePaths.some((p) => matchesPattern(d.path, p))),
@@ -112,8 +120,7 @@ export class Comparator {
     this.operations++;
     const app = o.app ?? NO_APP;
     const f = this.filters(o);
-    const order = orderOf(o.command, o.cmd);
-    const server = describesServer(o.cmd, o.command);
+    const { order, server } = this.rulesFor(o);
     const a = normaliseSide(base, o.cmd, f.ignored);
     const pairFilters: PairFilters = { ignorePaths: f.ignorePaths, noisePaths: this.noise.pathsFor(o.shape) };
     if (!this.shapeTexts.has(o.shape)) this.shapeTexts.set(o.shape, shapeOf(o.command).text);
@@ -208,6 +215,12 @@ export class Comparator {
     let l = this.latency.get(k);
     if (!l) this.latency.set(k, (l = { candidate, app, shape, samples: new LatencySamples() }));
     l.samples.add(b, c);
+  }
+
+  private rulesFor(o: OperationOutcome): { order: ResultOrder; server: boolean } {
+    let r = this.rulesByShape.get(o.shape);
+    if (r === undefined) this.rulesByShape.set(o.shape, (r = { order: orderOf(o.command, o.cmd), server: describesServer(o.cmd, o.command) }));
+    return r;
   }
 
   /** Volatile fields and ignored paths for an operation: built-ins, config, app, shape. */
