@@ -58,7 +58,7 @@ export const CompareConfigSchema = z
          * systematic offsets no interval sees, such as one server on a busier core.
          */
         minRatio: z.number().min(1).default(1.1),
-        /** A regression whose paired ratio (the estimate, not a percentile) reaches this warns… */
+        /** A regression whose paired interval's lower end (not the estimate, not a percentile) reaches this warns… */
         warnRatio: z.number().min(1).default(1.2),
         /** …and reaching this fails (null: never). */
         failRatio: z.number().min(1).nullable().default(null),

@@ -113,18 +113,25 @@ describe('latency', () => {
     expect(two).toBeLessThanOrEqual(one);
   });
 
-  it('detects a 1.5× slowdown of a shape with 50 pairs in 98% of 1,000 seeds (moderate noise), 96% with a second baseline', () => {
-    // Measured: 99.2% and 97.3% here; over 10,000 other seeds 99.1% and 97.1%. Under heavy
-    // noise 50 pairs are too few (66% and 36%); 200 pairs detect it in 99.9% and 99.5%.
-    let one = 0;
-    let two = 0;
-    for (let seed = 0; seed < 1000; seed++) {
-      const r = judge(10_000 + seed, 50, MODERATE, 1.5);
-      if (r.one.judgement === 'regression' && r.one.level !== 'pass') one++;
-      if (r.two.judgement === 'regression' && r.two.level !== 'pass') two++;
+  it('warns of a 1.5× slowdown of a shape in 90% of 1,000 seeds at 50 pairs and 99% at 100 (moderate noise), one or two baselines', () => {
+    // A regression warns when even its interval's lower end reaches warnRatio (×1.2).
+    // Measured: 913 and 912 of 1,000 at 50 pairs; at 100 pairs see the bound below.
+    // (Judged on the estimate instead: 99.2% and 97.3% at 50 pairs, but one A/A run in
+    // twenty of bench verdicts warned.) Under heavy noise 200 pairs are needed.
+    for (const [pairs, atLeast] of [
+      [50, 900],
+      [100, 990],
+    ] as const) {
+      let one = 0;
+      let two = 0;
+      for (let seed = 0; seed < 1000; seed++) {
+        const r = judge(10_000 + seed, pairs, MODERATE, 1.5);
+        if (r.one.judgement === 'regression' && r.one.level !== 'pass') one++;
+        if (r.two.judgement === 'regression' && r.two.level !== 'pass') two++;
+      }
+      expect(one, `${pairs} pairs, one baseline`).toBeGreaterThanOrEqual(atLeast);
+      expect(two, `${pairs} pairs, two baselines`).toBeGreaterThanOrEqual(atLeast);
     }
-    expect(one).toBeGreaterThanOrEqual(980);
-    expect(two).toBeGreaterThanOrEqual(960);
   });
 
   it('does not flag a candidate slower by no more than two baselines differ from each other', () => {
