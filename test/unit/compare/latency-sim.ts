@@ -1,3 +1,5 @@
+import { seededRng } from '../../../harness/contention/rng.ts';
+
 /**
  * Seeded latency samples for the latency tests: no Math.random, so every figure a test
  * states is reproducible. Each operation has a cost common to all servers (log-normal
@@ -6,17 +8,8 @@
  * (a GC pause, a checkpoint, a context switch on a loaded machine).
  */
 
-/** mulberry32: a 32-bit state generator, uniform on [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the contention bench's seeded generator: uniform on [0, 1). */
+export const rng = seededRng;
 
 /** Standard normal (Box-Muller). */
 export function gauss(r: () => number): number {
