@@ -13,7 +13,7 @@ import { NoiseModel } from './noise.ts';
 import { DEFAULT_IGNORED, normaliseSide, recordedSide, type NormalSide } from './normalise.ts';
 import { orderOf, type ResultOrder } from './order.ts';
 import { matchesPattern } from './path.ts';
-import { describesServer } from './server-commands.ts';
+import { describesServer } from '../model/server-commands.ts';
 import { ServerDiffCollector } from './server-diff.ts';
 import { attributeCause } from './three-way.ts';
 import { verdicts } from './verdict.ts';

@@ -1,7 +1,7 @@
 import type { BSON } from 'mongodb';
 import { commandKey } from '../model/command-name.ts';
 import { childPath } from './path.ts';
-import { describesServer } from './server-commands.ts';
+import { describesServer } from '../model/server-commands.ts';
 import { kindOf } from './value.ts';
 
 /**
@@ -36,7 +36,7 @@ import { kindOf } from './value.ts';
  *    values", a set: the reference promises no order and the command takes no sort.
  * 7. `listIndexes`, `listCollections`, `listDatabases`: the reference describes what each
  *    entry holds, promises no order of the entries, and none of them takes a sort.
- * 8. Replies of server-describing commands (server-commands.ts): every array, at any
+ * 8. Replies of server-describing commands (model/server-commands.ts): every array, at any
  *    depth, compares as a multiset (FerretDB's buildInfo lists `aggregationStages` in
  *    another order on every start); only their success is judged anyway, and their reply
  *    differences are shown apart from the application's.

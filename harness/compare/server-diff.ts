@@ -3,7 +3,7 @@ import { generalise } from './path.ts';
 
 /**
  * The "Server differences" of a run: how the replies of server-describing commands
- * (server-commands.ts) differ between the baseline and each candidate: version strings,
+ * (model/server-commands.ts) differ between the baseline and each candidate: version strings,
  * feature and command lists, parameters, sizes. They never enter an app's verdict.
  * Deduplicated across operations: one row per candidate × command × generalised path,
  * with the first pair of values seen and how many operations differed there.

@@ -131,7 +131,7 @@ export interface DiffGroup {
 }
 
 /**
- * Reply differences of one server-describing command (server-commands.ts) between the
+ * Reply differences of one server-describing command (model/server-commands.ts) between the
  * baseline and one candidate, deduplicated across its operations (server-diff.ts).
  */
 export interface ServerDifferences {

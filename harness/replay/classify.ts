@@ -1,12 +1,13 @@
 import type { BSON } from 'mongodb';
 import { commandKey } from '../model/command-name.ts';
+import { SERVER_DESCRIBING_COMMANDS } from '../model/server-commands.ts';
 
 /**
  * What kind of command a record holds, decided from the command name and body alone.
  * Writes are found by an allowlist of reads: anything not known to be read-only is
  * treated as a write, so an unknown admin command is never replayed by accident.
  */
-export type CommandKind = 'read' | 'cursor-open' | 'get-more' | 'kill-cursors' | 'write' | 'handshake' | 'session';
+export type CommandKind = 'read' | 'cursor-open' | 'get-more' | 'kill-cursors' | 'write' | 'handshake' | 'hello' | 'session';
 
 /** Commands whose reply opens a cursor (`cursor.id`, `cursor.firstBatch`). */
 const CURSOR_OPENERS = new Set(['find', 'aggregate', 'listcollections', 'listindexes']);
@@ -37,8 +38,17 @@ const READS = new Set([
   'features',
 ]);
 
+/**
+ * The server-describing commands (model/server-commands.ts) are read-only by definition,
+ * except `profile`, which sets the profiling level unless it only asks for it (`profile: -1`).
+ */
+const DESCRIBING_READS: ReadonlySet<string> = new Set(Object.keys(SERVER_DESCRIBING_COMMANDS).filter((k) => k !== 'profile'));
+
 /** Connection set-up and authentication: replaying them measures nothing and needs credentials. */
-const HANDSHAKE = new Set(['hello', 'ismaster', 'saslstart', 'saslcontinue', 'authenticate', 'getnonce', 'logout', 'speculativeauthenticate']);
+const HANDSHAKE = new Set(['saslstart', 'saslcontinue', 'authenticate', 'getnonce', 'logout', 'speculativeauthenticate']);
+
+/** Fields only a driver's connection handshake or its server monitor puts in `hello`/`isMaster`. */
+const HANDSHAKE_HELLO_FIELDS = ['client', 'speculativeAuthenticate', 'saslSupportedMechs', 'topologyVersion', 'maxAwaitTimeMS', 'compression', 'loadBalanced'];
 
 /** Session bookkeeping: sessions are re-created per target, so these are not replayed as recorded. */
 const SESSION = new Set(['endsessions', 'startsession', 'refreshsessions', 'killsessions', 'killallsessions']);
@@ -48,6 +58,7 @@ export function classify(cmd: string, command: BSON.Document): CommandKind {
   if (name === 'getmore') return 'get-more';
   if (name === 'killcursors') return 'kill-cursors';
   if (HANDSHAKE.has(name)) return 'handshake';
+  if (name === 'hello' || name === 'ismaster') return HANDSHAKE_HELLO_FIELDS.some((f) => f in command) ? 'handshake' : 'hello';
   if (SESSION.has(name)) return 'session';
   if (name === 'aggregate') return pipelineWrites(command.pipeline) ? 'write' : 'cursor-open';
   if (CURSOR_OPENERS.has(name)) return 'cursor-open';
@@ -61,10 +72,18 @@ export function classify(cmd: string, command: BSON.Document): CommandKind {
     }
     return 'read';
   }
-  if (READS.has(name)) return 'read';
+  if (READS.has(name) || DESCRIBING_READS.has(name)) return 'read';
+  if (name === 'profile') return command[cmd] === -1 || Number(command[cmd]) === -1 ? 'read' : 'write';
   return 'write';
 }
 
+/**
+ * A `hello` or `isMaster` without handshake fields is either an application's own call
+ * or a server monitor's polling heartbeat (a monitor's connection carries nothing else).
+ * The engine replays it as a read only on a connection that has already carried other
+ * application commands, so heartbeats are skipped with the handshake and an app that
+ * asks who the primary is still gets an answer on every target.
+ */
 export function isWriteKind(kind: CommandKind): boolean {
   return kind === 'write';
 }

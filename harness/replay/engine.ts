@@ -63,6 +63,8 @@ interface ConnState {
   head: number;
   running: boolean;
   readonly cursors: CursorTable;
+  /** The connection has carried an application command (not a handshake): its `hello`s are the app's. */
+  app: boolean;
 }
 
 export class ReplayEngine {
@@ -109,7 +111,7 @@ export class ReplayEngine {
       pacing?.anchor(rec.t);
       let conn = this.conns.get(rec.conn);
       if (!conn) {
-        conn = { queue: [], head: 0, running: false, cursors: new CursorTable() };
+        conn = { queue: [], head: 0, running: false, cursors: new CursorTable(), app: false };
         this.conns.set(rec.conn, conn);
       }
       conn.queue.push(rec);
@@ -166,8 +168,10 @@ export class ReplayEngine {
   private async process(rec: OperationRecord, conn: ConnState): Promise<void> {
     this.log.counts.records++;
     if (rec.notReplayable) return this.log.skip(rec, rec.notReplayable);
-    const kind = classify(rec.cmd, rec.command);
+    let kind = classify(rec.cmd, rec.command);
+    if (kind === 'hello') kind = conn.app ? 'read' : 'handshake';
     if (kind === 'handshake') return this.log.skip(rec, 'handshake');
+    conn.app = true;
     if (kind === 'session') return this.log.skip(rec, 'session-command');
     if (kind === 'write' && (!this.options.allowWrites || !this.options.measure)) return this.log.skip(rec, 'writes-not-allowed');
     // Fast timing does not await at all: every await is a microtask turn per operation.

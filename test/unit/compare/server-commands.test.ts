@@ -2,7 +2,7 @@ import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../../harness/compare/compare.ts';
-import { describesServer, SERVER_DESCRIBING_COMMANDS, SERVER_DESCRIBING_STAGES } from '../../../harness/compare/server-commands.ts';
+import { describesServer, SERVER_DESCRIBING_COMMANDS, SERVER_DESCRIBING_STAGES } from '../../../harness/model/server-commands.ts';
 import { shapeOf } from '../../../harness/model/shape.ts';
 import type { OperationOutcome, TargetOutcome } from '../../../harness/model/run/outcome.ts';
 

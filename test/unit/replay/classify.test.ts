@@ -17,7 +17,17 @@ describe('classify', () => {
     ['createIndexes', {}, 'write'],
     ['mapReduce', { out: { inline: 1 } }, 'read'],
     ['mapReduce', { out: 'coll' }, 'write'],
-    ['isMaster', {}, 'handshake'],
+    ['isMaster', {}, 'hello'],
+    ['hello', {}, 'hello'],
+    ['isMaster', { client: { driver: { name: 'nodejs', version: '6.9.0' } } }, 'handshake'],
+    ['hello', { topologyVersion: {}, maxAwaitTimeMS: 10000 }, 'handshake'],
+    ['ismaster', { saslSupportedMechs: 'admin.app', speculativeAuthenticate: {} }, 'handshake'],
+    ['listCommands', {}, 'read'],
+    ['replSetGetStatus', {}, 'read'],
+    ['getDefaultRWConcern', {}, 'read'],
+    ['connPoolStats', {}, 'read'],
+    ['lockInfo', {}, 'read'],
+    ['setParameter', {}, 'write'],
     ['saslStart', {}, 'handshake'],
     ['endSessions', {}, 'session'],
     ['someFutureAdminCommand', {}, 'write'],
@@ -29,6 +39,12 @@ describe('classify', () => {
     expect(classify('explain', { explain: { update: 'c', updates: [] }, verbosity: 'executionStats' })).toBe('write');
     expect(classify('explain', { explain: { update: 'c', updates: [] }, verbosity: 'queryPlanner' })).toBe('read');
     expect(classify('explain', { explain: { find: 'c' } })).toBe('read');
+  });
+
+  it('replays profile only when it asks for the level', () => {
+    expect(classify('profile', { profile: -1 })).toBe('read');
+    expect(classify('profile', { profile: 2, slowms: 0 })).toBe('write');
+    expect(classify('profile', { profile: 0 })).toBe('write');
   });
 
   test.prop([fc.string(), fc.anything()])('never throws on any command', (cmd, body) => {

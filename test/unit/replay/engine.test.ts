@@ -182,14 +182,21 @@ describe('replay engine (stand-in targets)', () => {
   it('skips writes unless allowed, handshakes and session commands; sends other commands to every target', async () => {
     const a = new StandIn('a', 0, 1);
     const b = new StandIn('b', 0, 1);
-    const records = [rec({ insert: 'items', documents: [item(1)] }), rec({ hello: 1 }), rec({ endSessions: [] }), rec({ count: 'items' }, { n: 0, ok: 1 })];
+    const records = [
+      rec({ hello: 1 }), // before any app command: a handshake or a monitor's heartbeat
+      rec({ insert: 'items', documents: [item(1)] }),
+      rec({ hello: 1, client: { application: { name: 'app' } } }), // a handshake field
+      rec({ endSessions: [] }),
+      rec({ count: 'items' }, { n: 0, ok: 1 }),
+      rec({ hello: 1 }), // the app's own call, on a connection that carried its commands
+    ];
     const { outcomes, result } = await replay([a, b], records);
-    expect(result.counts.skipped).toEqual({ 'writes-not-allowed': 1, handshake: 1, 'session-command': 1 });
-    expect(result.counts.perTarget.a).toEqual({ ok: 1, error: 0, unavailable: 0, skipped: 3 });
-    expect(a.commands).toEqual(['count']);
-    expect(b.commands).toEqual(['count']);
-    expect(outcomes.at(-1)!.recorded?.reply).toEqual({ n: 0, ok: 1 });
-    const allowed = await replay([new StandIn('a', 0, 1)], [records[0]!], { allowWrites: true });
+    expect(result.counts.skipped).toEqual({ 'writes-not-allowed': 1, handshake: 2, 'session-command': 1 });
+    expect(result.counts.perTarget.a).toEqual({ ok: 2, error: 0, unavailable: 0, skipped: 4 });
+    expect(a.commands).toEqual(['count', 'hello']);
+    expect(b.commands).toEqual(['count', 'hello']);
+    expect(outcomes.find((o) => o.cmd === 'count')!.recorded?.reply).toEqual({ n: 0, ok: 1 });
+    const allowed = await replay([new StandIn('a', 0, 1)], [records[1]!], { allowWrites: true });
     expect(allowed.result.counts.perTarget.a!.ok).toBe(1);
   });
 

@@ -1,5 +1,5 @@
 import type { BSON } from 'mongodb';
-import { commandKey } from '../model/command-name.ts';
+import { commandKey } from './command-name.ts';
 
 /**
  * Commands that describe the server rather than answer the application: their replies
