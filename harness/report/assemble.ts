@@ -64,7 +64,7 @@ export function assembleReport(input: AssembleInput): ReportDocument {
         groups: groups.length,
         causes,
         newErrors: v?.counts['new-error'] ?? 0,
-        latency: { p50Ratio: whole?.ratios.p50 ?? null, p99Ratio: whole?.ratios.p99 ?? null, judgement: whole?.judgement ?? 'none' },
+        latency: { p50Ratio: whole?.ratios.p50 ?? null, p99Ratio: whole?.ratios.p99 ?? null, pairedRatio: whole?.paired?.ratio ?? null, judgement: whole?.judgement ?? 'none' },
         counts: v?.counts ?? {},
         reasons: v?.reasons ?? [],
       });
@@ -162,7 +162,7 @@ function matrixOf(app: string, candidates: readonly string[], compare: CompareRe
           if (r.evidence.kind !== 'state' && r.evidence.shape === shape && LEVEL_RANK[r.level] > LEVEL_RANK[level]) level = r.level;
         }
         const l: LatencyRow | undefined = compare.latency.find((x) => x.app === app && x.candidate === candidate && x.shape === shape);
-        return { candidate, behaviour, latency: l?.judgement ?? 'none', p99Ratio: l?.ratios.p99 ?? null, level };
+        return { candidate, behaviour, latency: l?.judgement ?? 'none', p99Ratio: l?.ratios.p99 ?? null, pairedRatio: l?.paired?.ratio ?? null, level };
       });
       const changed = cells.find((c) => (c.behaviour !== 'same' && c.behaviour !== 'unavailable') || c.latency === 'regression' || c.latency === 'improvement');
       return { shape, shapeText: info.shapeText, cmd: info.cmd, cells, firstChange: changed?.candidate ?? null };

@@ -66,6 +66,14 @@ export function datadogPayload(doc: ReportDocument, extraTags: readonly string[]
         gauge('latency.p50', p.p50, tags, 'microsecond');
         gauge('latency.p99', p.p99, tags, 'microsecond');
       }
+      // The paired estimate the verdict rests on, with its interval: a dashboard can alert on
+      // the lower end as the verdict does.
+      if (l.paired) {
+        const tags = [app, `target:${tagValue(l.candidate)}`, `version:${version(l.candidate)}`, shape];
+        gauge('latency.paired_ratio', l.paired.ratio, tags);
+        gauge('latency.paired_ratio_lower', l.paired.lower, tags);
+        gauge('latency.paired_ratio_upper', l.paired.upper, tags);
+      }
     }
   }
   const events: DatadogEvent[] = doc.summary

@@ -57,9 +57,9 @@ export function renderHtml(doc: ReportDocument): string {
   h.push(`<p>Run <code>${esc(doc.run.dir)}</code> (${esc(doc.run.status)}), ${esc(doc.run.startedAt)} → ${esc(doc.run.endedAt)}. Baseline <b>${esc(targetLabel(doc, doc.baseline))}</b>; candidates ${doc.candidates.map((c) => `<b>${esc(targetLabel(doc, c))}</b>`).join(', ') || 'none'}.</p>`);
   h.push(`<p>Exit status <b>${doc.exit.status}</b>${doc.exit.reasons.length ? `: ${esc(doc.exit.reasons.join('; '))}` : ''}.</p>`);
 
-  h.push('<h2 id="summary">Summary</h2><table id="summary-table" class="summary"><thead><tr><th>app</th><th>candidate</th><th>version</th><th>verdict</th><th>replayed</th><th>skipped</th><th>difference groups</th><th>groups by cause</th><th>new errors</th><th>p50 ratio</th><th>p99 ratio</th></tr></thead><tbody>');
+  h.push('<h2 id="summary">Summary</h2><table id="summary-table" class="summary"><thead><tr><th>app</th><th>candidate</th><th>version</th><th>verdict</th><th>replayed</th><th>skipped</th><th>difference groups</th><th>groups by cause</th><th>new errors</th><th>latency (paired)</th><th>p50 ratio</th><th>p99 ratio</th></tr></thead><tbody>');
   for (const s of doc.summary) {
-    h.push(`<tr><td>${esc(s.app)}</td><td>${esc(s.candidate)}</td><td>${esc(s.version)}</td><td class="v-${s.verdict}">${verdictWord(s.verdict)}</td><td class="n">${s.replayed}</td><td>${esc(fmtSkipped(s.skipped))}</td><td class="n">${s.groups}</td><td>${esc(causesText(s.causes))}</td><td class="n">${s.newErrors}</td><td class="n">${fmtRatio(s.latency.p50Ratio)}</td><td class="n">${fmtRatio(s.latency.p99Ratio)}</td></tr>`);
+    h.push(`<tr><td>${esc(s.app)}</td><td>${esc(s.candidate)}</td><td>${esc(s.version)}</td><td class="v-${s.verdict}">${verdictWord(s.verdict)}</td><td class="n">${s.replayed}</td><td>${esc(fmtSkipped(s.skipped))}</td><td class="n">${s.groups}</td><td>${esc(causesText(s.causes))}</td><td class="n">${s.newErrors}</td><td class="n">${fmtRatio(s.latency.pairedRatio ?? null)}</td><td class="n">${fmtRatio(s.latency.p50Ratio)}</td><td class="n">${fmtRatio(s.latency.p99Ratio)}</td></tr>`);
   }
   h.push('</tbody></table>');
   h.push(`<p>Difference groups by cause: ${esc(causesText(totalCauses(doc)))}.</p>`);
@@ -77,7 +77,7 @@ export function renderHtml(doc: ReportDocument): string {
     for (const m of doc.matrix) {
       h.push(`<h3>${esc(m.app)}</h3><table class="matrix"><thead><tr><th>shape</th>${doc.candidates.map((c) => `<th>${esc(targetLabel(doc, c))}</th>`).join('')}<th>first change</th></tr></thead><tbody>`);
       for (const s of m.shapes) {
-        h.push(`<tr><td>${esc(shapeLabel(s.shape, s.shapeText))}</td>${s.cells.map((c) => `<td class="v-${c.level}">${esc(c.behaviour)}${c.latency === 'regression' || c.latency === 'improvement' ? `<br>latency ${esc(c.latency)} ${fmtRatio(c.p99Ratio)}` : ''}</td>`).join('')}<td>${esc(s.firstChange ?? '—')}</td></tr>`);
+        h.push(`<tr><td>${esc(shapeLabel(s.shape, s.shapeText))}</td>${s.cells.map((c) => `<td class="v-${c.level}">${esc(c.behaviour)}${c.latency === 'regression' || c.latency === 'improvement' ? `<br>latency ${esc(c.latency)} ${fmtRatio(c.pairedRatio ?? c.p99Ratio)}` : ''}</td>`).join('')}<td>${esc(s.firstChange ?? '—')}</td></tr>`);
       }
       h.push('</tbody></table>');
     }

@@ -26,10 +26,10 @@ export function renderMarkdown(doc: ReportDocument): string {
   md.push(`Run \`${doc.run.dir}\` (${doc.run.status}), ${doc.run.startedAt} → ${doc.run.endedAt}. Baseline: **${targetLabel(doc, doc.baseline)}**. Candidates: ${doc.candidates.map((c) => `**${targetLabel(doc, c)}**`).join(', ') || 'none'}.`, '');
   md.push(`Exit status: **${doc.exit.status}**${doc.exit.reasons.length ? ` (${doc.exit.reasons.join('; ')})` : ''}.`, '');
   md.push('## Summary', '');
-  md.push('| app | candidate | version | verdict | replayed | skipped | difference groups | groups by cause | new errors | p50 ratio | p99 ratio |');
-  md.push('|---|---|---|---|--:|---|--:|---|--:|--:|--:|');
+  md.push('| app | candidate | version | verdict | replayed | skipped | difference groups | groups by cause | new errors | latency (paired) | p50 ratio | p99 ratio |');
+  md.push('|---|---|---|---|--:|---|--:|---|--:|--:|--:|--:|');
   for (const s of doc.summary) {
-    md.push(`| ${cell(s.app)} | ${cell(s.candidate)} | ${cell(s.version)} | **${verdictWord(s.verdict)}** | ${s.replayed} | ${cell(fmtSkipped(s.skipped))} | ${s.groups} | ${cell(causesText(s.causes))} | ${s.newErrors} | ${fmtRatio(s.latency.p50Ratio)} | ${fmtRatio(s.latency.p99Ratio)} |`);
+    md.push(`| ${cell(s.app)} | ${cell(s.candidate)} | ${cell(s.version)} | **${verdictWord(s.verdict)}** | ${s.replayed} | ${cell(fmtSkipped(s.skipped))} | ${s.groups} | ${cell(causesText(s.causes))} | ${s.newErrors} | ${fmtRatio(s.latency.pairedRatio ?? null)} | ${fmtRatio(s.latency.p50Ratio)} | ${fmtRatio(s.latency.p99Ratio)} |`);
   }
   md.push('');
   md.push(`Difference groups by cause: ${causesText(totalCauses(doc))}.`, '');
@@ -52,7 +52,7 @@ export function renderMarkdown(doc: ReportDocument): string {
       md.push(`| shape | ${doc.candidates.join(' | ')} | first change |`);
       md.push(`|---|${doc.candidates.map(() => '---').join('|')}|---|`);
       for (const s of m.shapes) {
-        md.push(`| ${cell(shapeLabel(s.shape, s.shapeText))} | ${s.cells.map((c) => `${c.behaviour}${c.latency === 'regression' || c.latency === 'improvement' ? `, latency ${c.latency} ${fmtRatio(c.p99Ratio)}` : ''}`).join(' | ')} | ${s.firstChange ?? '—'} |`);
+        md.push(`| ${cell(shapeLabel(s.shape, s.shapeText))} | ${s.cells.map((c) => `${c.behaviour}${c.latency === 'regression' || c.latency === 'improvement' ? `, latency ${c.latency} ${fmtRatio(c.pairedRatio ?? c.p99Ratio)}` : ''}`).join(' | ')} | ${s.firstChange ?? '—'} |`);
       }
       md.push('');
     }

@@ -78,7 +78,13 @@ export interface SummaryRow {
   /** Operations that fail on the candidate and succeed on the baseline. */
   readonly newErrors: number;
   /** Whole-app latency ratios (shape `*`). */
-  readonly latency: { readonly p50Ratio: number | null; readonly p99Ratio: number | null; readonly judgement: LatencyRow['judgement'] | 'none' };
+  readonly latency: {
+    readonly p50Ratio: number | null;
+    readonly p99Ratio: number | null;
+    /** The paired estimate the judgement rests on (median of candidate/baseline per operation); null without enough pairs. */
+    readonly pairedRatio?: number | null;
+    readonly judgement: LatencyRow['judgement'] | 'none';
+  };
   readonly counts: AppVerdict['counts'];
   readonly reasons: AppVerdict['reasons'];
 }
@@ -104,6 +110,8 @@ export interface MatrixCell {
   readonly behaviour: DiffClass | 'same';
   readonly latency: LatencyRow['judgement'] | 'none';
   readonly p99Ratio: number | null;
+  /** The paired estimate the latency judgement rests on; null without enough pairs. */
+  readonly pairedRatio?: number | null;
   readonly level: VerdictLevel;
 }
 

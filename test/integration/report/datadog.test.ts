@@ -79,6 +79,15 @@ describe('Datadog', () => {
     expect(find('mongo_compat.ops.replayed', 'app:dre', 'target:c44')!.points[0]!.value).toBe(25);
     const p99 = list.filter((s) => s.metric === 'mongo_compat.latency.p99' && s.tags.includes('target:c50') && s.tags.some((t) => t.startsWith('shape:')));
     expect(p99.length).toBeGreaterThan(0);
+    // The paired estimate and its interval, per candidate and shape, as in the report's latency rows.
+    const rows = doc.apps.flatMap((a) => a.latency.filter((l) => l.shape !== '*' && l.paired).map((l) => ({ app: a.app, l })));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const { l } of rows) {
+      const tags = [`target:${l.candidate}`, `shape:${l.shape}`];
+      expect(find('mongo_compat.latency.paired_ratio', ...tags)!.points[0]!.value).toBe(l.paired!.ratio);
+      expect(find('mongo_compat.latency.paired_ratio_lower', ...tags)!.points[0]!.value).toBe(l.paired!.lower);
+      expect(find('mongo_compat.latency.paired_ratio_upper', ...tags)!.points[0]!.value).toBe(l.paired!.upper);
+    }
     expect(list.every((s) => s.tags.includes('team:shop') && s.type === 3)).toBe(true);
     const events = received.filter((r) => r.url === '/api/v1/events');
     expect(events).toHaveLength(2); // monolith fails on c44 and on c50

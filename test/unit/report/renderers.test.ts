@@ -57,6 +57,12 @@ describe('report document (JSON)', () => {
     const orders = byText('"find":"orders"');
     expect(orders.firstChange).toBe('c50');
     expect(orders.cells.find((c) => c.candidate === 'c50')!.latency).toBe('regression');
+    // The cell carries the paired estimate the judgement rests on, as the latency row does.
+    const row = doc.apps[1]!.latency.find((l) => l.candidate === 'c50' && l.shape === orders.shape)!;
+    expect(row.paired).not.toBeNull();
+    expect(orders.cells.find((c) => c.candidate === 'c50')!.pairedRatio).toBe(row.paired!.ratio);
+    const md = RENDERERS.md.render(doc) as string;
+    expect(md).toContain(`latency regression ×${row.paired!.ratio.toFixed(2)}`);
   });
 
   it('counts capture losses instead of hiding them', () => {
