@@ -81,6 +81,8 @@ export class Comparator {
   private readonly rulesByShape = new Map<string, { order: ResultOrder; server: boolean }>();
   /** Per app, the namespaces its operations touched (for state differences). */
   private readonly appNamespaces = new Map<string, Set<string>>();
+  /** Per shape, the namespace of its first operation (latency told against pre-flight). */
+  private readonly shapeNamespaces = new Map<string, { db: string; coll: string }>();
   private operations = 0;
 
   constructor(private readonly options: CompareOptions) {
@@ -128,6 +130,7 @@ export class Comparator {
       let touched = this.appNamespaces.get(app);
       if (!touched) this.appNamespaces.set(app, (touched = new Set()));
       touched.add(`${this.options.mapDb?.[o.db] ?? o.db}.${o.coll}`);
+      if (!this.shapeNamespaces.has(o.shape)) this.shapeNamespaces.set(o.shape, { db: o.db, coll: o.coll });
     }
     let recorded: ReturnType<typeof recordedSide> | null = null;
     for (const candidate of this.candidateNames(o)) {
@@ -186,7 +189,7 @@ export class Comparator {
       latency,
       state: [...this.state],
       serverDifferences: this.serverDiffs.finish(),
-      verdicts: verdicts(this.config, this.counts, groups, latency, this.state, { shapeTexts: this.shapeTexts, preflight: this.preflight, appNamespaces: this.appNamespaces }),
+      verdicts: verdicts(this.config, this.counts, groups, latency, this.state, { shapeTexts: this.shapeTexts, preflight: this.preflight, appNamespaces: this.appNamespaces, shapeNamespaces: this.shapeNamespaces }),
     };
   }
 

@@ -205,7 +205,16 @@ export interface VerdictReason {
   /** Evidence: which group, latency row or collection. */
   readonly evidence:
     | { readonly kind: 'group'; readonly shape: string; readonly class: DiffClass; readonly seqs: readonly number[]; readonly paths: readonly string[]; readonly cause?: Cause; readonly preflight?: string }
-    | { readonly kind: 'latency'; readonly shape: string; readonly p99Ratio: number | null; readonly ratio: number | null; readonly lower: number | null; readonly upper: number | null }
+    | {
+        readonly kind: 'latency';
+        readonly shape: string;
+        readonly p99Ratio: number | null;
+        readonly ratio: number | null;
+        readonly lower: number | null;
+        readonly upper: number | null;
+        /** The pre-flight finding about the shape's collection: the latency is told as the data's, not the version's. */
+        readonly preflight?: string;
+      }
     | { readonly kind: 'state'; readonly ns: string; readonly ids: readonly string[]; readonly preflight?: string };
 }
 

@@ -20,6 +20,8 @@ export interface VerdictContext {
    * it, not on every app of the candidate.
    */
   readonly appNamespaces?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per shape, the database (as recorded) and collection of its first operation. */
+  readonly shapeNamespaces?: ReadonlyMap<string, { readonly db: string; readonly coll: string }>;
 }
 
 /**
@@ -68,10 +70,24 @@ export function verdicts(
     }
     for (const row of latency) {
       if (row.app !== app || row.candidate !== candidate || row.level === 'pass') continue;
+      // A shape reading a collection that started differently (more documents, other
+      // values) may be slower for that alone: told as the data's, weighed as data-differs.
+      const ns = row.shape === '*' ? undefined : context.shapeNamespaces?.get(row.shape);
+      const finding = ns ? context.preflight.forOperation(ns.db, ns.coll, candidate) : undefined;
+      const level = finding !== undefined ? atMost(row.level, config.dataDiffers) : row.level;
+      if (level === 'pass') continue;
       reasons.push({
-        level: row.level,
-        message: `latency of ${row.shape === '*' ? 'the app' : shapeLabel(row.shape, context.shapeTexts.get(row.shape))}: ${latencyText(row)}`,
-        evidence: { kind: 'latency', shape: row.shape, p99Ratio: row.ratios.p99, ratio: row.paired?.ratio ?? null, lower: row.paired?.lower ?? null, upper: row.paired?.upper ?? null },
+        level,
+        message: `latency of ${row.shape === '*' ? 'the app' : shapeLabel(row.shape, context.shapeTexts.get(row.shape))}: ${latencyText(row)}${finding !== undefined ? `; ${dataDiffersText(finding)}` : ''}`,
+        evidence: {
+          kind: 'latency',
+          shape: row.shape,
+          p99Ratio: row.ratios.p99,
+          ratio: row.paired?.ratio ?? null,
+          lower: row.paired?.lower ?? null,
+          upper: row.paired?.upper ?? null,
+          ...(finding !== undefined ? { preflight: finding } : {}),
+        },
       });
     }
     const touched = context.appNamespaces?.get(app);

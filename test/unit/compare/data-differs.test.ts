@@ -97,3 +97,30 @@ describe('differences on a collection pre-flight found differing', () => {
     expect(compareOutcomes(outcomes.slice(1, 2), { baseline: 'base' }, state).verdicts[0]!.level).toBe('fail');
   });
 });
+
+describe('latency on a collection pre-flight found differing', () => {
+  /** 40 reads of `coll` per shape, the candidate `factor` × slower on each (a little jitter, both sides alike). */
+  const slower = (coll: string, factor: number, from: number): OperationOutcome[] =>
+    Array.from({ length: 40 }, (_, i) => {
+      const o = find(from + i, coll, 1, [{ _id: 1 }], [{ _id: 1 }]);
+      const us = 1000 + ((i * 37) % 200);
+      return { ...o, targets: { base: { ...o.targets.base!, latencyUs: us }, cand: { ...o.targets.cand!, latencyUs: Math.round(us * factor) } } };
+    });
+
+  it('is told as the data\'s and weighs at most dataDiffers; elsewhere it stays the version\'s', () => {
+    const failing = ConfigSchema.parse({ compare: { latency: { failRatio: 1.5 } } }).compare;
+    const run = (mismatches: string[]) => compareOutcomes([...slower('companies', 3, 1), ...slower('items', 1, 100)], { baseline: 'base', preflight: { mismatches }, config: failing });
+    const plain = run([]).verdicts[0]!;
+    expect(plain.level).toBe('fail');
+    const latency = plain.reasons.find((r) => r.evidence.kind === 'latency' && r.evidence.shape !== '*')!;
+    expect(latency.message).not.toContain('data differs');
+    const told = run([FINDING]).verdicts[0]!;
+    const reason = told.reasons.find((r) => r.evidence.kind === 'latency' && r.evidence.shape === latency.evidence.shape)!;
+    expect(reason.level).toBe('warn');
+    expect(reason.message).toContain(`data differs before replay, not a version difference (pre-flight: ${FINDING})`);
+    expect(reason.evidence).toMatchObject({ kind: 'latency', preflight: FINDING });
+    // The finding names companies only: a slowdown of items would still be the version's.
+    const items = compareOutcomes([...slower('companies', 1, 1), ...slower('items', 3, 100)], { baseline: 'base', preflight: { mismatches: [FINDING] }, config: failing }).verdicts[0]!;
+    expect(items.reasons.find((r) => r.evidence.kind === 'latency' && r.evidence.shape !== '*')!).toMatchObject({ level: 'fail' });
+  });
+});
