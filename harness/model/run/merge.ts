@@ -5,15 +5,16 @@ import { pipeline } from 'node:stream/promises';
 import { RunMergeError } from '../../errors.ts';
 import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, summarise, type LatencyHistogram } from '../histogram.ts';
 import { emptyCounts, OUTCOMES_FILE, RUN_FORMAT, RUN_FORMAT_VERSION, type HistogramLine, type RunCounts, type RunJson } from './files.ts';
-import { readRun } from './reader.ts';
-import { writeHistograms, writeRunJson } from './writer.ts';
+import { readRun, readRunState } from './reader.ts';
+import type { CollectionSummary, RunState, StateDifference } from './state.ts';
+import { writeHistograms, writeRunJson, writeRunState } from './writer.ts';
 
 /**
  * `mongo-compat run merge RUN_DIR... --out RUN_DIR`: joins shard runs into one. Outcome
  * lines are copied as bytes (each shard replayed disjoint connections, so no line
  * repeats); histograms of the same target × app × command × shape are added, which
  * is lossless; counts are summed. Runs of different targets, or two runs of the same
- * shard, are refused.
+ * shard, are refused. State after writes is merged per collection (mergeStates).
  */
 export async function mergeRuns(dirs: readonly string[], out: string): Promise<RunJson> {
   if (dirs.length === 0) throw new RunMergeError('merge: no run directories given');
@@ -83,8 +84,41 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<R
   };
   const notes = first.shard && seenShards.size !== first.shard.count ? [...merged.notes, `merge: ${seenShards.size} of ${first.shard.count} shards present`] : merged.notes;
   const final = { ...merged, notes };
+  const states = await Promise.all(runs.map(async (r) => ({ endedAt: r.run.endedAt, dir: r.dir, state: await readRunState(r.dir) })));
+  const state = mergeStates(states.filter((s): s is typeof s & { state: RunState } => s.state !== undefined));
+  if (state) await writeRunState(out, state);
   await writeRunJson(out, final);
   return final;
+}
+
+/**
+ * State after writes of shard runs, one per collection: shards write to the same
+ * targets, so each collection's read-back that came last (the run that ended last among
+ * those that read it) is the one that saw every shard's writes before it. Earlier
+ * read-backs of the same collection are dropped, and the merged state says which run
+ * each collection comes from when they differ.
+ */
+export function mergeStates(states: readonly { readonly endedAt: string; readonly dir: string; readonly state: RunState }[]): RunState | undefined {
+  if (states.length === 0) return undefined;
+  const latestFirst = [...states].sort((a, b) => b.endedAt.localeCompare(a.endedAt));
+  /** ns → the run whose read-back is kept. */
+  const owner = new Map<string, (typeof states)[number]>();
+  for (const s of latestFirst) {
+    for (const list of Object.values(s.state.targets)) for (const c of list) if (!owner.has(c.ns)) owner.set(c.ns, s);
+    for (const d of s.state.differences) if (!owner.has(d.ns)) owner.set(d.ns, s);
+  }
+  const targets: Record<string, CollectionSummary[]> = {};
+  const differences: StateDifference[] = [];
+  for (const s of latestFirst) {
+    for (const [t, list] of Object.entries(s.state.targets)) for (const c of list) if (owner.get(c.ns) === s) (targets[t] ??= []).push(c);
+    for (const d of s.state.differences) if (owner.get(d.ns) === s) differences.push(d);
+  }
+  for (const list of Object.values(targets)) list.sort((a, b) => a.ns.localeCompare(b.ns));
+  differences.sort((a, b) => a.ns.localeCompare(b.ns) || a.candidate.localeCompare(b.candidate));
+  const sources = new Set(owner.values());
+  const notes = [...new Set(states.flatMap((s) => s.state.notes))];
+  if (sources.size > 1) notes.push(`merge: each collection's state is the last read-back of it (${[...sources].map((s) => s.dir).join(', ')})`);
+  return { baseline: latestFirst[0]!.state.baseline, targets, differences, notes };
 }
 
 function addCounts(into: RunCounts, from: RunCounts): void {
