@@ -2,7 +2,10 @@
 // enough of the wire protocol (handshake over OP_QUERY → OP_REPLY, every command over
 // OP_MSG) to answer instantly from memory, so the benchmark measures the replayer's own
 // ceiling rather than a server's. Runs as its own process (the other core), prints
-// {"port":…} on stdout.
+// {"port":…} on stdout. Replies have the real shapes and realistic sizes: finds and
+// aggregates return cursors of 1 KiB documents (a find with a batchSize leaves its cursor
+// open for one getMore), writes return their counts, findAndModify its document, so the
+// replayer parses, digests and compares what it would against a server.
 //
 // It shares the machine's two cores with the process it measures, so every microsecond
 // it spends is taken from the replayer: replies are serialised once at start-up per
@@ -32,9 +35,13 @@ const HELLO = {
   connectionId: 1,
   ok: 1,
 };
-const DOCS = [{ _id: 1, name: 'a', n: 1 }];
+/** Documents of about 1 KiB, as an application's rows are (the replay parses and digests them). */
+const doc = (i: number): BSON.Document => ({ _id: i, name: `item-${i}`, price: { amount: 10 + i, currency: 'EUR' }, tags: ['a', 'b'], text: 'x'.repeat(900) });
+const batch = (from: number, n: number): BSON.Document[] => Array.from({ length: n }, (_, i) => doc(from + i));
 // The namespace is fixed (the bench capture reads bench.items); the driver does not check it.
-const CURSOR_REPLY = { cursor: { firstBatch: DOCS, id: BSON.Long.ZERO, ns: 'bench.items' }, ok: 1 };
+const NS = 'bench.items';
+/** The cursor id a find with a batchSize gets: its getMore then ends the cursor. */
+const OPEN_CURSOR = BSON.Long.fromNumber(4242);
 
 /** A whole reply message (header + body) with requestID/responseTo left to patch. */
 function opMsg(doc: BSON.Document): Buffer {
@@ -55,26 +62,50 @@ function opReply(doc: BSON.Document): Buffer {
   return m;
 }
 
+/** Replies as a server shapes them, one per command kind. */
 const MSG = {
   hello: opMsg(HELLO),
-  cursor: opMsg(CURSOR_REPLY),
+  /** A find by `_id`: one document, cursor exhausted. */
+  find: opMsg({ cursor: { firstBatch: batch(1, 1), id: BSON.Long.ZERO, ns: NS }, ok: 1 }),
+  /** A find with a batchSize: the first batch, cursor left open for one getMore. */
+  findBatch: opMsg({ cursor: { firstBatch: batch(1, 2), id: OPEN_CURSOR, ns: NS }, ok: 1 }),
+  getMore: opMsg({ cursor: { nextBatch: batch(3, 2), id: BSON.Long.ZERO, ns: NS }, ok: 1 }),
+  aggregate: opMsg({ cursor: { firstBatch: batch(1, 3), id: BSON.Long.ZERO, ns: NS }, ok: 1 }),
+  write: opMsg({ n: 1, ok: 1 }),
+  update: opMsg({ n: 1, nModified: 1, ok: 1 }),
+  findAndModify: opMsg({ lastErrorObject: { n: 1, updatedExisting: true }, value: doc(1), ok: 1 }),
+  killCursors: opMsg({ cursorsKilled: [OPEN_CURSOR], cursorsNotFound: [], cursorsAlive: [], cursorsUnknown: [], ok: 1 }),
   count: opMsg({ n: 1, ok: 1 }),
   ok: opMsg({ ok: 1 }),
 };
 const REPLY_HELLO = opReply(HELLO);
+const BATCH_SIZE = Buffer.from('batchSize\u0000', 'latin1');
 
-/** The command name: the first element's key of the BSON body at `at` (type byte, then a cstring). */
+/** The command name: the key of the body's first element (int32 length at `at`, then a type byte, then the key as a cstring). */
 function commandName(msg: Buffer, at: number): string {
   const start = at + 5;
   const end = msg.indexOf(0, start);
   return end < 0 ? '' : msg.toString('latin1', start, end);
 }
 
-function pick(name: string): Buffer {
+function pick(name: string, msg: Buffer, body: number): Buffer {
   switch (name) {
     case 'find':
+      // A batchSize key in the body (found as bytes: no decode).
+      return msg.indexOf(BATCH_SIZE, body) > 0 ? MSG.findBatch : MSG.find;
+    case 'getMore':
+      return MSG.getMore;
     case 'aggregate':
-      return MSG.cursor;
+      return MSG.aggregate;
+    case 'insert':
+    case 'delete':
+      return MSG.write;
+    case 'update':
+      return MSG.update;
+    case 'findAndModify':
+      return MSG.findAndModify;
+    case 'killCursors':
+      return MSG.killCursors;
     case 'count':
       return MSG.count;
     case 'hello':
@@ -92,7 +123,8 @@ function answer(msg: Buffer, out: Buffer[]): boolean {
   const requestId = msg.readInt32LE(4);
   const opCode = msg.readInt32LE(12);
   let template: Buffer;
-  if (opCode === OP_MSG) template = pick(commandName(msg, 20)); // header(16) + flagBits(4), section kind byte at 20
+  // header(16) + flagBits(4), section kind byte at 20, the body document from 21.
+  if (opCode === OP_MSG) template = pick(commandName(msg, 21), msg, 21);
   else if (opCode === OP_QUERY) template = REPLY_HELLO; // only the legacy handshake comes over OP_QUERY
   else return false;
   const r = Buffer.allocUnsafe(template.length);
