@@ -10,7 +10,11 @@
 //  the price lookup made FACTOR × slower by a relay that holds its replies back (relay.ts), or
 //  the audit upsert made to fail by a unique index; detected when the verdict names the change
 //  (judge.ts). Both sides sit behind a relay, so the hop is the same on each and only the
-//  injected slowdown differs.
+//  injected slowdown differs. A slowdown run's two sides are one server behind two relays
+//  (reads only: writes are not replayed twice on one server): two processes on a shared
+//  machine differ in speed by up to 1.4× for as long as they run, which would add to or
+//  cancel the injected factor, so the slowdown runs measure the method's power against a
+//  known factor while the A/A runs measure what placement alone does.
 //  All the while one core is kept busy by a spinning process, as on a shared CI machine.
 // Targets (issue 13): aaFalseAlarms = 0 over ≥ 20 runs; every injected result change and
 // failure detected; ≥ 19 of 20 slowdowns with ≥ 50 samples per side.
@@ -37,7 +41,7 @@ import { STORE_APP, STORE_DB } from './store-dataset.ts';
 const { values: flags } = parseArgs({ options: { runs: { type: 'string' }, keep: { type: 'boolean' } }, strict: false });
 /** A/A runs and slowdown runs each; document and failure runs get a sixth as many (at least one). */
 const RUNS = Number(flags.runs ?? process.env.BENCH_VERDICTS_RUNS ?? 20);
-const LOOKUPS = Number(process.env.BENCH_VERDICTS_LOOKUPS ?? 60);
+const LOOKUPS = Number(process.env.BENCH_VERDICTS_LOOKUPS ?? 100);
 const FACTOR = Number(process.env.BENCH_VERDICTS_FACTOR ?? 1.5);
 /** Every reason of every run on stderr, not only those of the first false alarms. */
 const VERBOSE = process.env.BENCH_VERDICTS_VERBOSE === '1';
@@ -125,9 +129,9 @@ const timed = async <T>(phase: keyof typeof phases, fn: () => Promise<T>): Promi
 };
 
 let runSeq = 0;
-async function replayAndReport(label: string, baselines: readonly string[], candidates: readonly string[], capture: Capture): Promise<ReportDocument> {
+async function replayAndReport(label: string, baselines: readonly string[], candidates: readonly string[], capture: Capture, allowWrites = true): Promise<ReportDocument> {
   const out = join(dir, 'runs', `${String(++runSeq).padStart(3, '0')}-${label}`);
-  await timed('replay', () => replay({ captures: capture.files, baselines, candidates, out, allowWrites: true, concurrency: CONCURRENCY, signal: stopping.signal }));
+  await timed('replay', () => replay({ captures: capture.files, baselines, candidates, out, allowWrites, concurrency: CONCURRENCY, signal: stopping.signal }));
   const doc = await timed('report', () => buildReport(out, config));
   if (!KEEP) await rm(out, { recursive: true, force: true });
   return doc;
@@ -147,6 +151,8 @@ const ab = {
   ms: 0,
   slowSamples: [] as number[],
   slowRatios: [] as number[],
+  /** Per run, the paired estimate of the slowed shape (median of candidate/baseline per operation). */
+  slowPaired: [] as number[],
   slowJudgements: {} as Record<string, number>,
   heldReplies: [] as number[],
   addedUs: [] as number[],
@@ -201,7 +207,9 @@ try {
   const [base, cand] = await timed('start', () => Promise.all([start('base'), start('cand')]));
   const baseRelay = await startDelayRelay({ host: '127.0.0.1', port: base.port }, isLookup);
   const candRelay = await startDelayRelay({ host: '127.0.0.1', port: cand.port }, isLookup);
-  relays.push(baseRelay, candRelay);
+  /** The slowdown runs' candidate: the baseline's own server behind a relay that holds the lookup's replies. */
+  const slowRelay = await startDelayRelay({ host: '127.0.0.1', port: base.port }, isLookup, FACTOR);
+  relays.push(baseRelay, candRelay, slowRelay);
   const kinds = schedule({ slowdown: RUNS, document: OTHER_RUNS, failure: OTHER_RUNS });
   for (let i = 0; i < kinds.length && !stopping.signal.aborted; i++) {
     const kind = kinds[i]!;
@@ -209,10 +217,10 @@ try {
       await Promise.all([seedServer(base.uri), seedServer(cand.uri)]);
       await applyInjection(kind, cand.uri);
     });
-    candRelay.factor = kind === 'slowdown' ? FACTOR : 1;
-    candRelay.reset();
-    baseRelay.reset();
-    const doc = await replayAndReport(kind, [`base=${baseRelay.uri}`], [`cand=${candRelay.uri}`], capture);
+    const slow = kind === 'slowdown';
+    const candSide = slow ? slowRelay : candRelay;
+    for (const r of relays) r.reset();
+    const doc = await replayAndReport(kind, [`base=${baseRelay.uri}`], [`cand=${candSide.uri}`], capture, !slow);
     const target: AbTarget =
       kind === 'document'
         ? { kind, app: DEMO_APP, coll: 'orders' }
@@ -237,16 +245,17 @@ try {
       detail += `; the refused insert: ${cls}`;
     } else {
       const row = latencyRow(doc, STORE_APP, 'cand', capture.lookupShape);
-      ab.heldReplies.push(candRelay.counts.delayed);
-      if (candRelay.counts.compressed > 0) log(`      warning: ${candRelay.counts.compressed} compressed request(s) the relay could not read`);
-      if (candRelay.counts.delayed > 0) ab.addedUs.push(candRelay.counts.addedUs / candRelay.counts.delayed);
+      ab.heldReplies.push(candSide.counts.delayed);
+      if (candSide.counts.compressed > 0) log(`      warning: ${candSide.counts.compressed} compressed request(s) the relay could not read`);
+      if (candSide.counts.delayed > 0) ab.addedUs.push(candSide.counts.addedUs / candSide.counts.delayed);
       if (row) {
         ab.slowSamples.push(Math.min(row.baseline.count, row.candidateStats.count));
         if (row.ratios.p50 !== null) ab.slowRatios.push(row.ratios.p50);
+        if (row.paired) ab.slowPaired.push(row.paired.ratio);
         const j = `${row.judgement} ${row.level}`;
         ab.slowJudgements[j] = (ab.slowJudgements[j] ?? 0) + 1;
         // The statistics behind the judgement are in the reason's own words; the row gives the plain figures.
-        detail += ` | ${row.judgement}, level ${row.level}, p50 ${row.baseline.p50} → ${row.candidateStats.p50} µs (×${row.ratios.p50?.toFixed(2)}), p99 ×${row.ratios.p99?.toFixed(2)}, ${row.baseline.count}/${row.candidateStats.count} samples, server time at the relays p50 ${Math.round(median(baseRelay.serviceUs) ?? 0)} → ${Math.round(median(candRelay.serviceUs) ?? 0)} µs, ${candRelay.counts.delayed} replies held ${Math.round(candRelay.counts.addedUs / Math.max(1, candRelay.counts.delayed))} µs on average`;
+        detail += ` | ${row.judgement}, level ${row.level}, p50 ${row.baseline.p50} → ${row.candidateStats.p50} µs (×${row.ratios.p50?.toFixed(2)}), p99 ×${row.ratios.p99?.toFixed(2)}, ${row.baseline.count}/${row.candidateStats.count} samples, server time at the relays p50 ${Math.round(median(baseRelay.serviceUs) ?? 0)} → ${Math.round(median(candSide.serviceUs) ?? 0)} µs, ${candSide.counts.delayed} replies held ${Math.round(candSide.counts.addedUs / Math.max(1, candSide.counts.delayed))} µs on average${row.paired ? `; paired ×${row.paired.ratio.toFixed(2)} [${row.paired.lower.toFixed(2)}, ${row.paired.upper.toFixed(2)}]` : ''}`;
       }
     }
     log(`A/B ${i + 1}/${kinds.length} ${kind}: exit ${doc.exit.status}, ${verdictsOf(doc)}; ${detail}${collateral.length ? `; ${collateral.length} other reason(s)` : ''}`);
@@ -289,7 +298,7 @@ log(
   [
     `A/A: ${aaFalseAlarms} false alarm(s) in ${aaRuns} runs (one baseline ${aa.one.hits}/${aa.one.runs}, two baselines ${aa.two.hits}/${aa.two.runs})${aaFalseAlarms ? `; raised by ${JSON.stringify(sortedCounts(aa.causes))}` : ''}`,
     `A/B: ${abDetected} of ${abRuns} detected (${AB_KINDS.map((k) => `${k} ${ab.byKind[k].hits}/${ab.byKind[k].runs}`).join(', ')}); changed document named by _id in ${ab.documentNamed}; refused insert classed ${JSON.stringify(ab.failureInsertClasses)}; ${ab.collateralRuns} run(s) with other reasons${ab.collateralRuns ? ` ${JSON.stringify(sortedCounts(ab.collateral))}` : ''}`,
-    `slowdown ${FACTOR}×: measured p50 ratio median ${round(median(ab.slowRatios))}, ${Math.round(median(ab.addedUs) ?? 0)} µs added per held reply (median), at least ${ab.slowSamples.length ? Math.min(...ab.slowSamples) : 0} samples per side`,
+    `slowdown ${FACTOR}×: measured p50 ratio median ${round(median(ab.slowRatios))}, paired estimate median ${round(median(ab.slowPaired))}, ${Math.round(median(ab.addedUs) ?? 0)} µs added per held reply (median), at least ${ab.slowSamples.length ? Math.min(...ab.slowSamples) : 0} samples per side`,
     missed.length ? `targets missed: ${missed.join('; ')}` : 'targets met',
     `${seconds.toFixed(0)} s in all (A/A ${sec(aa.ms)}, A/B ${sec(ab.ms)}; starting servers ${sec(phases.start)}, seeding ${sec(phases.seed)}, replay ${sec(phases.replay)}, report ${sec(phases.report)}); busy core ${busyShare === null || Number.isNaN(busyShare) ? '?' : `${Math.round(busyShare * 100)} %`} of a CPU; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}`,
     '',
@@ -314,6 +323,7 @@ process.stdout.write(
     injectedSlowdown: FACTOR,
     addedUsPerHeldReply: round(median(ab.addedUs), 0),
     slowdownP50RatioMedian: round(median(ab.slowRatios)),
+    slowdownPairedMedian: round(median(ab.slowPaired)),
     slowdownJudgements: ab.slowJudgements,
     minSamplesPerShape: minSamples,
     heldRepliesMin: ab.heldReplies.length ? Math.min(...ab.heldReplies) : 0,
