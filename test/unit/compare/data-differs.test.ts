@@ -114,8 +114,9 @@ describe('latency on a collection pre-flight found differing', () => {
     expect(plain.level).toBe('fail');
     const latency = plain.reasons.find((r) => r.evidence.kind === 'latency' && r.evidence.shape !== '*')!;
     expect(latency.message).not.toContain('data differs');
+    const shape = latency.evidence.kind === 'latency' ? latency.evidence.shape : '';
     const told = run([FINDING]).verdicts[0]!;
-    const reason = told.reasons.find((r) => r.evidence.kind === 'latency' && r.evidence.shape === latency.evidence.shape)!;
+    const reason = told.reasons.find((r) => r.evidence.kind === 'latency' && r.evidence.shape === shape)!;
     expect(reason.level).toBe('warn');
     expect(reason.message).toContain(`data differs before replay, not a version difference (pre-flight: ${FINDING})`);
     expect(reason.evidence).toMatchObject({ kind: 'latency', preflight: FINDING });
