@@ -10,7 +10,8 @@
  *   6  report                               the report document and its renderers
  *   5  compare                              pure comparison of run outcomes
  *   4  contention                           the findAndModify benchmark (may use replay's transport)
- *   3  replay · capture                     drivers of servers and of traffic
+ *      plans                                explain per shape, normalised plan trees, plan changes
+ *   3  replay · capture · lint              drivers of servers and of traffic; static lint of captures
  *   2  wire · store · targets · config      codec, capture files, servers, settings
  *   1  model                                capture record, run format, histograms, shapes
  *   0  errors.ts                            the error hierarchy
@@ -19,8 +20,8 @@ export const LAYERS = Object.freeze([
   ['errors.ts'],
   ['model'],
   ['wire', 'store', 'targets', 'config', 'types'],
-  ['replay', 'capture'],
-  ['contention'],
+  ['replay', 'capture', 'lint'],
+  ['contention', 'plans'],
   ['compare'],
   ['report'],
   ['demo'],
