@@ -13,7 +13,12 @@ import { z } from 'zod';
 export const CAPTURE_FORMAT = 'mongo-compat-capture';
 export const CAPTURE_FORMAT_VERSION = 1;
 
-export const SOURCE_KINDS = Object.freeze(['proxy', 'log', 'profile', 'traffic-recording'] as const);
+/**
+ * Where a capture's records came from. `driver`: the application's own driver's command
+ * monitoring (scenarios run without the proxy), which sees no handshake and cannot tell an
+ * Int32 from a whole Double in a reply. `pcap`: a packet capture (tcpdump) ingested.
+ */
+export const SOURCE_KINDS = Object.freeze(['proxy', 'log', 'profile', 'traffic-recording', 'driver', 'pcap'] as const);
 
 export const OPCODE_NAMES = Object.freeze([
   'OP_MSG',

@@ -112,7 +112,7 @@ export async function runScenarios(req: ScenarioRunRequest): Promise<ScenarioRun
     }
     const header = {
       ...(scenarios.length === 1 ? { app: scenarios[0]!.app } : {}),
-      source: { kind: 'proxy' as const, host: parseUpstream(target.uri).display },
+      source: { kind: req.throughProxy ? ('proxy' as const) : ('driver' as const), host: parseUpstream(target.uri).display },
       ...(setName ? { replicaSet: setName } : {}),
       startedAt: new Date().toISOString(),
       redaction: { mode: 'none' as const },
