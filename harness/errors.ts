@@ -128,6 +128,27 @@ export class WriteToSourceError extends CompatError {
   }
 }
 
+/** Writing a capture file failed (a full disk, an I/O error): records were lost and counted. */
+export class CaptureWriteError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_CAPTURE_WRITE', message, options);
+  }
+}
+
+/** A capture file holds a second header: several captures joined into one file. */
+export class CaptureConcatenatedError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_CAPTURE_CONCATENATED', message, options);
+  }
+}
+
+/** Writes were allowed and two targets proved to be one server: every write would run twice there. */
+export class SameServerError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_REPLAY_SAME_SERVER', message, options);
+  }
+}
+
 /** Targets did not start alike and --strict-preflight was given. */
 export class PreflightMismatchError extends CompatError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -17,6 +17,35 @@ export interface ProxySettings {
   readonly maxQueueBytes: number;
   readonly rotateBytes?: number;
   readonly statusIntervalMs: number;
+  readonly limits?: ProxyLimitSettings;
+}
+
+export interface ProxyLimitSettings {
+  readonly maxConnections?: number;
+  readonly maxBufferedBytes?: number;
+  readonly messageTimeoutMs?: number;
+}
+
+/** --max-connections, --max-buffer-mb and --message-timeout, each checked; absent ones keep the proxy's defaults. */
+export function resolveProxyLimits(flags: Readonly<Record<string, unknown>>): { limits: ProxyLimitSettings } {
+  const num = (flag: string, raw: unknown, integer: boolean): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new UsageError(`${flag} ${String(raw)}: expected a positive ${integer ? 'integer' : 'number'}`);
+    }
+    return n;
+  };
+  const maxConnections = num('--max-connections', flags.maxConnections, true);
+  const maxBufferMb = num('--max-buffer-mb', flags.maxBufferMb, false);
+  const timeoutSec = num('--message-timeout', flags.messageTimeout, false);
+  return {
+    limits: {
+      ...(maxConnections !== undefined ? { maxConnections } : {}),
+      ...(maxBufferMb !== undefined ? { maxBufferedBytes: Math.round(maxBufferMb * 1024 * 1024) } : {}),
+      ...(timeoutSec !== undefined ? { messageTimeoutMs: Math.round(timeoutSec * 1000) } : {}),
+    },
+  };
 }
 
 /**
@@ -87,6 +116,7 @@ export async function runProxy(s: ProxySettings, log: (line: string) => void) {
     ...(s.tls ? { tls: s.tls } : {}),
     ...(s.upstreamCa ? { upstreamTls: { ca: s.upstreamCa } } : {}),
     statusIntervalMs: s.statusIntervalMs,
+    ...s.limits,
     log,
   });
   for (const m of proxy.members) log(`proxy: ${m.address} -> ${m.upstream}`);
@@ -97,6 +127,10 @@ export async function runProxy(s: ProxySettings, log: (line: string) => void) {
     stop: async (): Promise<string[]> => {
       await running.stop();
       return [...running.files];
+    },
+    /** Set once writing the capture failed: the command then exits non-zero. */
+    get writeFailure(): string | undefined {
+      return running.writeFailure;
     },
   };
 }

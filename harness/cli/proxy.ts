@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ProxyConfigSchema } from '../config/schema.ts';
 import { globalConfig } from './common.ts';
+import { CaptureWriteError } from '../errors.ts';
 import { flagTable, read } from './options.ts';
 
 /** The `proxy:` section of the config file as flags. */
@@ -24,10 +25,16 @@ export const PROXY_FLAGS = flagTable(ProxyConfigSchema, 'proxy', {
 
 export function defineProxy(program: Command): void {
   const command = program.command('proxy').description('record the traffic of applications pointed at this proxy into a capture file');
-  PROXY_FLAGS.addTo(command).action(async (flags: Record<string, unknown>, cmd: Command) => {
+  PROXY_FLAGS.addTo(command);
+  // Resource limits: flags only for now (defaults in PROXY_LIMITS, capture/proxy/index.ts).
+  command
+    .option('--max-connections <N>', 'client connections open at once; more are refused with an error reply (default 10000)')
+    .option('--max-buffer-mb <N>', 'MiB of unfinished messages held across all connections; past it a message is forwarded but not recorded (default 64)')
+    .option('--message-timeout <SEC>', 'close a connection whose message stays unfinished this long; idle connections stay open (default 30)');
+  command.action(async (flags: Record<string, unknown>, cmd: Command) => {
     const { config } = await globalConfig(cmd);
-    const { resolveProxySettings, runProxy } = await import('./proxy-run.ts');
-    const settings = resolveProxySettings(PROXY_FLAGS.over(config.proxy, flags), process.env);
+    const { resolveProxySettings, resolveProxyLimits, runProxy } = await import('./proxy-run.ts');
+    const settings = { ...resolveProxySettings(PROXY_FLAGS.over(config.proxy, flags), process.env), ...resolveProxyLimits(flags) };
     const handle = await runProxy(settings, (line) => process.stderr.write(`${line}\n`));
     // stdout: where to connect, for scripts.
     process.stdout.write(`${JSON.stringify({ listening: handle.addresses, out: settings.out, upstream: handle.upstream })}\n`);
@@ -35,7 +42,13 @@ export function defineProxy(program: Command): void {
       const finish = (signal: string) => {
         process.stderr.write(`proxy: ${signal}, flushing the capture\n`);
         void handle.stop().then((files) => {
-          process.stderr.write(`proxy: capture complete: ${files.join(', ')}\n`);
+          const failure = handle.writeFailure;
+          if (failure) {
+            // The status line above counts every lost operation as dropped.
+            const err = new CaptureWriteError(`the capture is incomplete: ${failure}; ${files.join(', ')} holds what was written before it`);
+            process.stderr.write(`${err.code}: ${err.message}\n`);
+            process.exitCode = 1;
+          } else process.stderr.write(`proxy: capture complete: ${files.join(', ')}\n`);
           resolve();
         });
       };

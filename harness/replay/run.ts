@@ -1,8 +1,7 @@
 import { readCapture, readCaptureHeader, type CaptureIssue } from '../store/reader.ts';
 import type { CaptureHeader, OperationRecord } from '../model/record.ts';
-import { PreflightMismatchError, UsageError, WriteToSourceError } from '../errors.ts';
+import { PreflightMismatchError, UsageError } from '../errors.ts';
 import { parseTargetSpec, startTarget, type RunningTarget } from '../targets/index.ts';
-import { hostsOf as uriHosts } from './safety.ts';
 import { ReplayEngine, type EngineOptions } from './engine.ts';
 import { summarise, encodeHistogram } from '../model/histogram.ts';
 import { MAX_PREFLIGHT_NAMESPACES, preflight } from './preflight.ts';
@@ -10,7 +9,8 @@ import { classify } from './classify.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type PreflightResult, type RunJson } from '../model/run/files.ts';
 import { RunWriter, writeRunState } from '../model/run/writer.ts';
 import { fetchState } from './state-fetch.ts';
-import { sourceMatch } from './safety.ts';
+import { writeGuard } from './write-guard.ts';
+import type { IdentityCheckRecord } from './identity.ts';
 import { inShard, type ShardSpec } from './shard.ts';
 import { LiveTarget, type Transport } from './target.ts';
 import { ReplayConfigSchema } from '../config/schema.ts';
@@ -99,17 +99,8 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
       await lt.connect();
       log(`target ${t.name} (${role}): ${t.product} at ${t.displayUri}${lt.replicaSet ? ` replica set ${lt.setName}` : ''}, ${lt.transportNote ?? `${lt.transport} transport`}`);
     }
-    if (req.allowWrites) {
-      for (const t of live) {
-        for (const h of headers) {
-          const why = sourceMatch(
-            { host: h.source.host, replicaSet: h.replicaSet },
-            { setName: t.setName, hosts: [...t.hosts, ...uriHosts(t.info.uri)] },
-          );
-          if (why) throw new WriteToSourceError(`refusing --allow-writes: target ${t.name} (${t.info.displayUri}) is the capture's source: ${why}`);
-        }
-      }
-    }
+    // The write guard: targets proved distinct from the source and each other (write-guard.ts).
+    const guard = await writeGuard(live, headers, req.allowWrites ?? false, log);
 
     const issues: CaptureIssue[] = [];
     const records = (): AsyncIterable<OperationRecord> =>
@@ -145,7 +136,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     }
     const issuesBeforeReplay = issues.length;
     issues.length = 0;
-    const notes: string[] = [];
+    const notes: string[] = [...guard.notes];
     const pre: PreflightResult = await preflight(live, namespaces, opTimeoutMs);
     if (!pre.alike) {
       const msg = `pre-flight: targets do not start alike (${pre.method}) on ${pre.mismatches.length} collection(s): ${pre.mismatches[0]}`;
@@ -208,7 +199,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
       notes.push(`capture: ${issues.length} record(s) unreadable and skipped${first ? ` (first: ${first.file}:${first.line} ${first.code} ${first.message})` : ''}`);
     }
     const lag = result.scheduleLag;
-    const run: RunJson = {
+    const run: RunJson & { identityCheck: IdentityCheckRecord } = {
       format: RUN_FORMAT,
       version: RUN_FORMAT_VERSION,
       status: result.interrupted ? 'interrupted' : 'complete',
@@ -238,6 +229,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
       ...(shard ? { shard } : {}),
       counts: { ...result.counts, skipped: { ...result.counts.skipped, ...(issues.length ? { 'unreadable-record': issues.length } : {}) } },
       preflight: pre,
+      identityCheck: guard.record,
       ...(stateSummary ? { state: stateSummary } : {}),
       notes,
       ...(lag && lag.totalCount > 0

@@ -8,6 +8,7 @@ export async function summariseCapture(files: readonly string[], options: { top?
     onHeader: (h, f) => b.addHeader(h, f),
     onFooter: (ft, f) => b.addFooter(ft, f),
     onIssue: (i) => b.addIssue(i),
+    onDamage: (d) => b.addDamage(d),
   });
   for await (const r of records) b.add(r);
   return b.result(options.top);

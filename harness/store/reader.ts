@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { constants, createGunzip } from 'node:zlib';
-import { CaptureUnreadableError, CaptureVersionError } from '../errors.ts';
+import { CaptureConcatenatedError, CaptureUnreadableError, CaptureVersionError } from '../errors.ts';
 import { CaptureFooterSchema, FOOTER_PREFIX, type CaptureFooter } from './footer.ts';
 import { LINE_ISSUES, decodeRecordLine, describeIssue } from './line-codec.ts';
 import { LineSplitter } from './lines.ts';
+import { decodeMember, members } from './resync.ts';
 import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord } from '../model/record.ts';
 
 /** A record line that was skipped, or the damaged tail of a file. */
@@ -22,6 +23,20 @@ export interface ReadCaptureOptions {
   onHeader?: (header: CaptureHeader, file: string) => void;
   /** Called after each file: its footer, or undefined when the writer never closed it (crash, still open). */
   onFooter?: (footer: CaptureFooter | undefined, file: string) => void;
+  /** Called after a file whose compressed data was damaged: what was skipped, and what was read after it. */
+  onDamage?: (damage: CaptureDamage) => void;
+}
+
+/** Damage in one file's compressed data, and the recovery after it (resync.ts). */
+export interface CaptureDamage {
+  readonly file: string;
+  /** Gzip members that could not be decoded, and their compressed bytes (skipped). */
+  readonly members: number;
+  readonly bytesSkipped: number;
+  /** Records read after the first damaged member. */
+  readonly recordsRecovered: number;
+  /** The rest of the file could not be resynchronised (no member of ours after the damage). */
+  readonly restLost: boolean;
 }
 
 /**
@@ -40,10 +55,19 @@ export async function* readCapture(paths: string | readonly string[], options: R
     let lineNo = 0;
     let header: CaptureHeader | undefined;
     let footer: CaptureFooter | undefined;
+    let damage: { members: number; bytesSkipped: number; recordsRecovered: number; restLost: boolean } | undefined;
     for await (const batch of readLines(file)) {
       if (!Array.isArray(batch)) {
-        onIssue({ file, line: lineNo + 1, ...batch });
-        break;
+        if (batch.skipped !== undefined) {
+          damage ??= { members: 0, bytesSkipped: 0, recordsRecovered: 0, restLost: false };
+          if (batch.skipped === 'rest') damage.restLost = true;
+          else {
+            damage.members++;
+            damage.bytesSkipped += batch.skipped;
+          }
+        }
+        onIssue({ file, line: lineNo + 1, code: batch.code, message: batch.message });
+        continue;
       }
       for (const line of batch) {
         lineNo++;
@@ -52,6 +76,7 @@ export async function* readCapture(paths: string | readonly string[], options: R
           options.onHeader?.(header, file);
           continue;
         }
+        if (line.startsWith(HEADER_PREFIX)) throw concatenated(file, lineNo, line);
         if (line.length === 0) continue;
         if (line.startsWith(FOOTER_PREFIX)) {
           footer = parseFooter(line);
@@ -59,13 +84,31 @@ export async function* readCapture(paths: string | readonly string[], options: R
           continue;
         }
         const decoded = decodeRecordLine(line);
-        if (decoded.ok) yield decoded.record;
-        else onIssue({ file, line: lineNo, code: decoded.code, message: decoded.message });
+        if (decoded.ok) {
+          if (damage) damage.recordsRecovered++;
+          yield decoded.record;
+        } else onIssue({ file, line: lineNo, code: decoded.code, message: decoded.message });
       }
     }
     if (header === undefined) throw new CaptureUnreadableError(`${file}: no header line (file cut short before its first line)`);
     options.onFooter?.(footer, file);
+    if (damage) options.onDamage?.({ file, ...damage });
   }
+}
+
+/** How every header line begins (JSON.stringify of the schema-ordered header): a record line never does. */
+const HEADER_PREFIX = `{"format":"${CAPTURE_FORMAT}"`;
+
+/**
+ * A second header inside a file: two captures joined (`cat a b > c`). Refused rather
+ * than read as one: their seq values would collide and their connection ids merge, so
+ * a replay would pair and order operations that never met.
+ */
+function concatenated(file: string, line: number, text: string): CaptureConcatenatedError {
+  const startedAt = /"startedAt":"([^"]*)"/.exec(text)?.[1];
+  return new CaptureConcatenatedError(
+    `${file}:${line}: a second capture header${startedAt ? ` (started ${startedAt})` : ''}: this file is several captures joined; give each capture as its own file (the part before line ${line} is one)`,
+  );
 }
 
 function parseFooter(line: string): CaptureFooter | undefined {
@@ -105,7 +148,9 @@ const GUNZIP_CHUNK = 256 * 1024;
  * when the file ends inside a line or its compressed stream is damaged. Throws (one
  * line) when the file is not gzip.
  */
-async function* readLines(file: string): AsyncGenerator<string[] | { code: string; message: string }> {
+type LineBatch = string[] | { code: string; message: string; skipped?: number | 'rest' };
+
+async function* readLines(file: string): AsyncGenerator<LineBatch> {
   await checkGzip(file);
   // Z_SYNC_FLUSH at end of input: a member cut short yields what it decompressed so
   // far instead of an "unexpected end of file" error, so a crash-truncated capture is
@@ -115,13 +160,19 @@ async function* readLines(file: string): AsyncGenerator<string[] | { code: strin
   source.on('error', (err) => gunzip.destroy(err));
   source.pipe(gunzip);
   const splitter = new LineSplitter();
+  /** Decompressed bytes handed to the splitter. */
+  let decompressed = 0;
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      decompressed += chunk.length;
       const lines = splitter.push(chunk);
       if (lines.length > 0) yield lines;
     }
   } catch (err) {
-    yield { code: LINE_ISSUES.gzip, message: `compressed data damaged (${(err as Error).message}); the rest of the file is skipped` };
+    const consumed = gunzip.bytesWritten;
+    source.destroy();
+    gunzip.destroy();
+    yield* resyncLines(file, consumed, decompressed - splitter.pendingBytes, (err as Error).message);
     return;
   } finally {
     // Also on early exit (a consumer that stops reading): release the file descriptor now.
@@ -167,4 +218,60 @@ function parseHeader(line: string, file: string): CaptureHeader {
   const parsed = CaptureHeaderSchema.safeParse(raw);
   if (!parsed.success) throw new CaptureUnreadableError(`${file}:1: invalid capture header: ${describeIssue(parsed.error)}`);
   return parsed.data;
+}
+
+/**
+ * After the gunzip stream failed, having taken in `consumed` compressed bytes and handed
+ * on `emitted` decompressed bytes as whole lines: finds the damaged member (the first
+ * that does not decode), reads what the stream had not yet handed on before it, reports
+ * and skips it, and reads the members after it one by one, each damaged one skipped the
+ * same way (resync.ts). Members the stream read whole long before the failure are
+ * counted by their trailer's size field instead of being decoded again.
+ */
+async function* resyncLines(file: string, consumed: number, emitted: number, why: string): AsyncGenerator<LineBatch> {
+  /** The stream reads its input 256 KiB at a time: members ending this far before its position were read whole. */
+  const settled = consumed - 1024 * 1024;
+  /** Decompressed bytes of the members before this one. */
+  let out = 0;
+  let after = false;
+  const splitter = new LineSplitter();
+  for await (const m of members(file)) {
+    if ('tooLong' in m) {
+      after = true;
+      yield { code: LINE_ISSUES.gzip, message: `compressed data at byte ${m.offset} is not a batch of this format (${m.length} bytes): skipped`, skipped: m.length };
+      continue;
+    }
+    if (!after && m.offset + m.bytes.length < settled && m.bytes.length >= 18) {
+      const size = m.bytes.readUInt32LE(m.bytes.length - 4);
+      if (out + size <= emitted) {
+        out += size;
+        continue;
+      }
+    }
+    const d = decodeMember(m);
+    if (!d.ok) {
+      after = true;
+      yield {
+        code: LINE_ISSUES.gzip,
+        message: `compressed data damaged in the gzip member at byte ${m.offset} (${d.message}): its ${m.bytes.length} bytes are skipped, reading resumes at the next member`,
+        skipped: m.bytes.length,
+      };
+      continue;
+    }
+    let text = d.text;
+    if (!after) {
+      // Before the damage: only what the stream had not handed on yet.
+      const done = Math.min(text.length, Math.max(0, emitted - out));
+      out += text.length;
+      text = text.subarray(done);
+    }
+    const lines = splitter.push(text);
+    if (lines.length > 0) yield lines;
+    if (d.cut) break;
+  }
+  if (!after) {
+    yield { code: LINE_ISSUES.gzip, message: `compressed data damaged (${why}); no member of this format follows, the rest of the file is skipped`, skipped: 'rest' };
+    return;
+  }
+  if (splitter.pendingBytes > 0) yield { code: LINE_ISSUES.truncated, message: `file ends inside a record (${splitter.pendingBytes} bytes dropped)` };
 }

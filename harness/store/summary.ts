@@ -1,7 +1,7 @@
 import { canonicalCommandName } from '../model/command-name.ts';
 import { shapeOf } from '../model/shape.ts';
 import type { CaptureFooter, InputCut } from './footer.ts';
-import type { CaptureIssue } from './reader.ts';
+import type { CaptureDamage, CaptureIssue } from './reader.ts';
 import type { CaptureHeader, OperationRecord } from '../model/record.ts';
 
 /**
@@ -33,6 +33,10 @@ export interface CaptureSummary {
   issues: Record<string, number>;
   /** The first few issues, with file and line. */
   issueSamples: CaptureIssue[];
+  /** Files whose compressed data was damaged: members and bytes skipped, records read after the damage. */
+  damage: CaptureDamage[];
+  /** Records the footers say were written, for closed files (null when a file has no footer). */
+  footerRecords: number | null;
 }
 
 /** Distinct shapes kept in memory: a capture with more is pathological (literals in field names). */
@@ -61,6 +65,8 @@ export class SummaryBuilder {
     inputCut: [],
     issues: {},
     issueSamples: [],
+    damage: [],
+    footerRecords: 0,
   };
   private readonly shapes = new Map<string, { id: string; cmd: string; count: number; text: string }>();
   private readonly conns = new Set<string>();
@@ -81,7 +87,13 @@ export class SummaryBuilder {
     const entry = this.s.files.findLast((f) => f.file === file);
     if (entry && footer) entry.closed = true;
     if (footer) this.s.dropped += footer.dropped;
+    if (!footer) this.s.footerRecords = null;
+    else if (this.s.footerRecords !== null) this.s.footerRecords += footer.records;
     if (footer?.inputCut) this.s.inputCut.push({ file, ...footer.inputCut });
+  }
+
+  addDamage(d: CaptureDamage): void {
+    this.s.damage.push(d);
   }
 
   addIssue(issue: CaptureIssue): void {
@@ -147,6 +159,12 @@ export function formatSummary(s: CaptureSummary): string {
   lines.push(`replayable: ${s.replayable} (${pct(s.replayableShare)})${reasons ? `; not replayable: ${reasons}` : ''}; replies with errors: ${s.errors}`);
   for (const c of s.inputCut) lines.push(`INPUT CUT SHORT: ${c.input} at ${c.at} (${c.reason}); ${c.file} holds what was read before it`);
   lines.push(`dropped by the writer: ${s.dropped}; skipped lines: ${Object.entries(s.issues).map(([k, v]) => `${k} ${v}`).join(', ') || 0}`);
+  for (const d of s.damage) {
+    lines.push(
+      `DAMAGED: ${d.file}: ${d.members} gzip member(s), ${d.bytesSkipped} compressed bytes skipped; ${d.recordsRecovered} records read after the damage${d.restLost ? '; the rest of the file could not be read' : ''}`,
+    );
+  }
+  if (s.footerRecords !== null && s.footerRecords !== s.records) lines.push(`the footers count ${s.footerRecords} records written; ${s.records} were read`);
   for (const i of s.issueSamples) lines.push(`  ${i.file}:${i.line}: ${i.code}: ${i.message}`);
   const table = (title: string, m: Record<string, number>): void => {
     lines.push(`${title}:`);

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { CaptureUnreadableError } from '../errors.ts';
+import { CaptureUnreadableError, CaptureWriteError } from '../errors.ts';
 import type { InputCut } from './footer.ts';
 import { ByteSink } from '../model/ejson/text.ts';
 import { writeRecordLine } from './line-codec.ts';
@@ -38,13 +38,23 @@ export interface CaptureWriterOptions {
   chunkBytes?: number;
   /** Lines never wait longer than this before reaching the file (default 1000 ms). */
   flushIntervalMs?: number;
+  /**
+   * Called once, at once, when writing the file fails (ENOSPC, EIO, …): from then on every
+   * record is dropped and counted, and close() rejects. A recorder says so on stderr
+   * straight away instead of at exit.
+   */
+  onError?: (err: Error) => void;
 }
 
 export interface CaptureWriter extends RecordSink {
   /** Files written so far, in order (the first is the path given; later parts are rotations). */
   readonly files: string[];
-  /** Records accepted (not dropped). */
+  /** Records accepted and not lost since (not dropped). */
   readonly written: number;
+  /** Records accepted, then lost because writing the file failed; counted in `dropped` too. */
+  readonly lost: number;
+  /** Why writing the file failed, once it has. */
+  readonly failure: Error | undefined;
   /** Characters accepted but not yet on disk. */
   readonly queuedBytes: number;
   /**
@@ -79,6 +89,7 @@ class GzipLinesWriter implements CaptureWriter {
   readonly files: string[] = [];
   written = 0;
   dropped = 0;
+  lost = 0;
 
   private readonly headerMember: Promise<Buffer>;
   private readonly rotateBytes: number;
@@ -104,7 +115,8 @@ class GzipLinesWriter implements CaptureWriter {
   private inputCut: InputCut | undefined;
   /** Members are appended strictly in order, whatever order compression finishes in. */
   private tail: Promise<void> = Promise.resolve();
-  private failure: unknown;
+  failure: Error | undefined;
+  private readonly onError: ((err: Error) => void) | undefined;
   private closed = false;
   private readonly timer: NodeJS.Timeout;
 
@@ -116,6 +128,7 @@ class GzipLinesWriter implements CaptureWriter {
     this.rotateBytes = options.rotateBytes ?? Infinity;
     this.maxQueueBytes = options.maxQueueBytes ?? Infinity;
     this.chunkBytes = options.chunkBytes ?? 256 * 1024;
+    this.onError = options.onError;
     this.batch = new ByteSink(Buffer.allocUnsafe(this.chunkBytes + BATCH_SLACK));
     this.headerMember = gzipAsync(`${JSON.stringify(header)}\n`, GZIP);
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000);
@@ -192,19 +205,56 @@ class GzipLinesWriter implements CaptureWriter {
     compressed.catch(() => undefined); // observed through `tail`
     this.tail = this.tail.then(async () => {
       try {
-        if (this.failure !== undefined) return;
+        if (this.failure !== undefined) {
+          this.lose(count);
+          return;
+        }
         const member = await compressed;
         // A part always takes at least one batch, so a batch larger than rotateBytes still lands.
         if (this.fileBytes > this.headerLength && this.fileBytes + member.length > this.rotateBytes) await this.rotate();
-        await this.fh!.write(member);
-        this.fileBytes += member.length;
+        await this.writeMember(member);
         this.partRecords += count;
       } catch (err) {
-        this.failure ??= err;
+        this.lose(count);
+        this.fail(err);
       } finally {
         this.pendingBytes -= chars;
       }
     });
+  }
+
+  /**
+   * Appends a member whole or not at all: a write that fails part-way (a full disk) is
+   * cut back off the file, so the file stays readable to its last whole member and a
+   * footer may still follow it.
+   */
+  private async writeMember(member: Buffer): Promise<void> {
+    try {
+      // A short write (the disk filled mid-member) is continued: the next write reports why.
+      for (let done = 0; done < member.length; ) {
+        const { bytesWritten } = await this.fh!.write(member, done, member.length - done, this.fileBytes + done);
+        if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${member.length - done} bytes`), { code: 'EIO' });
+        done += bytesWritten;
+      }
+    } catch (err) {
+      await this.fh!.truncate(this.fileBytes).catch(() => undefined);
+      throw err;
+    }
+    this.fileBytes += member.length;
+  }
+
+  /** Records accepted but never to reach the file. */
+  private lose(count: number): void {
+    this.lost += count;
+    this.written -= count;
+    this.dropped += count;
+    this.partDropped += count;
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.onError?.(this.failure);
   }
 
   private async rotate(): Promise<void> {
@@ -216,7 +266,7 @@ class GzipLinesWriter implements CaptureWriter {
   private async writeFooter(last: boolean): Promise<void> {
     const cut = last && this.inputCut ? { inputCut: this.inputCut } : {};
     const footer = { footer: { records: this.partRecords, dropped: this.partDropped, closedAt: new Date().toISOString(), last, ...cut } };
-    await this.fh!.write(await gzipAsync(`${JSON.stringify(footer)}\n`, GZIP));
+    await this.writeMember(await gzipAsync(`${JSON.stringify(footer)}\n`, GZIP));
     this.partRecords = 0;
     this.partDropped = 0;
   }
@@ -227,16 +277,20 @@ class GzipLinesWriter implements CaptureWriter {
     clearInterval(this.timer);
     this.flush();
     await this.tail;
-    if (this.failure === undefined && this.fh) {
+    // After a failed write too: the footer counts what was lost, when there is room for it.
+    if (this.fh) {
       try {
         await this.writeFooter(true);
       } catch (err) {
-        this.failure = err;
+        this.fail(err);
       }
     }
     await this.fh?.close();
     if (this.failure !== undefined) {
-      throw new CaptureUnreadableError(`writing capture ${this.files.at(-1)} failed: ${(this.failure as Error).message}`, { cause: this.failure });
+      throw new CaptureWriteError(
+        `writing capture ${this.files.at(-1)} failed: ${this.failure.message}; ${this.lost} record(s) accepted before or after the failure were not written (counted as dropped, ${this.dropped} in all)`,
+        { cause: this.failure },
+      );
     }
   }
 }

@@ -8,7 +8,8 @@ const SINGLE_HOST_FIELDS = ['primary', 'me'] as const;
  * Maps upstream member addresses to the proxy's listening addresses, so a driver that
  * discovers the replica set from hello keeps talking to the proxy. Returns true when
  * anything changed. Addresses not in the map are left as they are (a member the proxy
- * does not listen for would be reached directly: the CLI warns about it).
+ * does not listen for would be reached directly: `unmappedHosts` names them, and the
+ * proxy warns once per member).
  */
 export function rewriteHelloHosts(reply: Document, map: ReadonlyMap<string, string>): boolean {
   let changed = false;
@@ -22,6 +23,17 @@ export function rewriteHelloHosts(reply: Document, map: ReadonlyMap<string, stri
   for (const f of HOST_FIELDS) if (Array.isArray(reply[f])) reply[f] = (reply[f] as unknown[]).map(lookup);
   for (const f of SINGLE_HOST_FIELDS) if (f in reply) reply[f] = lookup(reply[f]);
   return changed;
+}
+
+/** Member addresses a hello reply names that the map has no listener for, lower-cased, each once. */
+export function unmappedHosts(reply: Document, map: ReadonlyMap<string, string>): string[] {
+  const out = new Set<string>();
+  const check = (h: unknown): void => {
+    if (typeof h === 'string' && !map.has(h.toLowerCase())) out.add(h.toLowerCase());
+  };
+  for (const f of HOST_FIELDS) if (Array.isArray(reply[f])) for (const h of reply[f] as unknown[]) check(h);
+  for (const f of SINGLE_HOST_FIELDS) if (f in reply) check(reply[f]);
+  return [...out];
 }
 
 /** Serialises a rewritten reply body; values keep their BSON types. */

@@ -9,6 +9,8 @@ import type { RedactionOptions } from './redaction.ts';
 import { InlineRecording, type RecordingPipe, type RecordingSettings } from './recording.ts';
 import type { ReplyMode } from './reply-summary.ts';
 import { ProxySession, type SessionContext } from './session.ts';
+import { BufferBudget } from './budget.ts';
+import { refuseConnection } from './refuse.ts';
 import { WorkerRecording } from './worker/start.ts';
 import { formatStatus, newStats, type ProxyStats } from './stats.ts';
 import { parseUpstream, type UpstreamMember } from './upstream.ts';
@@ -43,12 +45,41 @@ export interface ProxyOptions {
   /** Terminate TLS from clients with this certificate and key (PEM contents). */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** TLS towards the upstream (also switched on by tls=true in the URI). */
-  readonly upstreamTls?: { readonly ca?: string | Buffer; readonly servername?: string; readonly rejectUnauthorized?: boolean };
+  readonly upstreamTls?: {
+    readonly ca?: string | Buffer;
+    readonly servername?: string;
+    readonly rejectUnauthorized?: boolean;
+    /** Client certificate and key (PEM, one file's contents) for an upstream that requires one; else `tlsCertificateKeyFile` of the URI. */
+    readonly certificateKey?: string | Buffer;
+    readonly passphrase?: string;
+  };
+  /**
+   * Bytes of unfinished messages held across all connections (default
+   * PROXY_LIMITS.maxBufferedBytes); past it a message is forwarded but not recorded (budget.ts).
+   */
+  readonly maxBufferedBytes?: number;
+  /** A message unfinished this long closes its connection (default PROXY_LIMITS.messageTimeoutMs). Idle connections stay. */
+  readonly messageTimeoutMs?: number;
+  /** Connections open at once; more are refused with an error reply (default PROXY_LIMITS.maxConnections). */
+  readonly maxConnections?: number;
   /** Default: the config schema's `proxy.statusIntervalSec`. */
   readonly statusIntervalMs?: number;
   /** Human-readable lines (stderr in the CLI); silent when absent. */
   readonly log?: (line: string) => void;
 }
+
+/**
+ * The proxy's resource limits. Measured: 20 connections each holding a 40 MiB
+ * unfinished message took an unbounded proxy from 128 MB to 949 MB RSS; with the
+ * budget the same flood stays near the idle size plus the budget.
+ */
+export const PROXY_LIMITS = Object.freeze({
+  /** Above the largest wire message (48,000,000 bytes), so any one message can still be recorded. */
+  maxBufferedBytes: 64 * 1024 * 1024,
+  /** A driver sends a whole message at once; half a minute unfinished is a stalled or hostile client. */
+  messageTimeoutMs: 30_000,
+  maxConnections: 10_000,
+});
 
 export interface ProxyMember {
   readonly upstream: string;
@@ -67,6 +98,8 @@ export interface RunningProxy {
   readonly stats: Readonly<ProxyStats>;
   /** Capture files written (a file capture; complete once stop() has resolved). */
   readonly files: readonly string[];
+  /** Why the capture file could not be written (a full disk…), once it could not; records were dropped and counted. */
+  readonly writeFailure: string | undefined;
   statusLine(): string;
   /** Stops listening, closes every connection, records what was still waiting for a reply. */
   stop(): Promise<void>;
@@ -84,7 +117,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const basePort = options.listen?.port ?? 0;
   const perMember = options.perMember ?? (up.members.length > 1 || up.replicaSet !== undefined);
   const members = perMember ? up.members : up.members.slice(0, 1);
-  const counters = newStats();
+  const counters = { ...newStats(), undecodableStreams: 0 };
   const settings: RecordingSettings = {
     ...(options.app !== undefined ? { app: options.app } : {}),
     replyMode: options.replyMode ?? 'full',
@@ -96,17 +129,46 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     : await WorkerRecording.start({ path: options.capture!.path, header: options.capture!.header, ...(options.capture!.writer ? { writerOptions: options.capture!.writer } : {}), settings, log });
   const live: Record<string, () => number> = {
     opsRecorded: () => recording.recorded,
-    dropped: () => recording.dropped,
-    parseErrors: () => recording.parseErrors,
+    dropped: () => recording.dropped + counters.overBudget,
+    parseErrors: () => recording.parseErrors + counters.undecodableStreams,
+    bufferedBytes: () => budget.held,
+    bufferedPeakBytes: () => budget.peak,
     authSkipped: () => recording.authSkipped,
   };
   const stats = new Proxy(counters, {
     get: (target, key: keyof ProxyStats) => live[key]?.() ?? target[key],
   });
   const hostMap = new Map<string, string>();
-  const ctx: SessionContext = { hostMap, recording, log };
+  const budget = new BufferBudget(options.maxBufferedBytes ?? PROXY_LIMITS.maxBufferedBytes);
+  const messageTimeoutMs = options.messageTimeoutMs ?? PROXY_LIMITS.messageTimeoutMs;
+  const maxConnections = options.maxConnections ?? PROXY_LIMITS.maxConnections;
+  counters.bufferBudgetBytes = budget.limit;
+  let overBudgetLogged = false;
+  const unmapped = new Set<string>();
+  const ctx: SessionContext = {
+    hostMap,
+    recording,
+    log,
+    budget,
+    onReleased: (session, isRequest) => {
+      counters.overBudget++;
+      if (!overBudgetLogged) {
+        overBudgetLogged = true;
+        log(`proxy ${session.id}: buffer budget of ${budget.limit} bytes full: a ${isRequest ? 'request' : 'reply'} is forwarded but not recorded (counted as dropped; said once)`);
+      }
+    },
+    onUndecodable: () => void counters.undecodableStreams++,
+    onUnmappedMember: (member) => {
+      if (unmapped.has(member)) return;
+      unmapped.add(member);
+      counters.unmappedMembers++;
+      log(`proxy: warning: the upstream's hello names member ${member}, which this proxy has no listener for: a client that discovers the replica set reaches it directly and its traffic is NOT recorded (list every member in --upstream, or connect clients with directConnection=true)`);
+    },
+  };
   const upstreamTls = up.tls || options.upstreamTls !== undefined;
-  const ca = options.upstreamTls?.ca ?? (up.tlsCAFile ? readFileSync(up.tlsCAFile) : undefined);
+  const ca = options.upstreamTls?.ca ?? (up.tlsCAFile ? readPem(up.tlsCAFile, 'tlsCAFile') : undefined);
+  const certificateKey = options.upstreamTls?.certificateKey ?? (up.tlsCertificateKeyFile ? readPem(up.tlsCertificateKeyFile, 'tlsCertificateKeyFile') : undefined);
+  const passphrase = options.upstreamTls?.passphrase ?? up.tlsCertificateKeyFilePassword;
   const sessions = new Set<ProxySession>();
   const servers: net.Server[] = [];
   const listening: ProxyMember[] = [];
@@ -120,13 +182,24 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       servername: options.upstreamTls?.servername ?? (net.isIP(m.host) ? undefined : m.host),
       rejectUnauthorized: options.upstreamTls?.rejectUnauthorized ?? !up.tlsAllowInvalid,
       ...(ca ? { ca } : {}),
+      // One PEM holds both: Node takes the certificate from `cert` and the key from `key`.
+      ...(certificateKey ? { cert: certificateKey, key: certificateKey, ...(passphrase ? { passphrase } : {}) } : {}),
     });
     socket.setNoDelay(true);
     return socket;
   };
 
+  let refusedLogged = 0;
   const onClient = (index: number, member: UpstreamMember) => (client: net.Socket) => {
     client.setNoDelay(true);
+    if (counters.connectionsOpen >= maxConnections) {
+      counters.connectionsRefused++;
+      const reason = `too many connections: ${counters.connectionsOpen} open, --max-connections ${maxConnections}`;
+      // One line per refusal would flood stderr under a connection storm: the first, then every 1,000th.
+      if (refusedLogged++ % 1000 === 0) log(`proxy: refused a connection from ${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}: ${reason} (${counters.connectionsRefused} refused so far)`);
+      refuseConnection(client, `mongo-compat proxy: ${reason}`);
+      return;
+    }
     const upstream = connectUpstream(member);
     const id = `p${index + 1}:${++connSeq}`;
     counters.connectionsOpen++;
@@ -178,6 +251,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   const statusTimer = setInterval(() => log(formatStatus(stats)), options.statusIntervalMs ?? PROXY_DEFAULTS.statusIntervalSec * 1000);
   statusTimer.unref();
+  // Stalled messages: a sweep a few times per limit, so a connection goes at most a quarter late.
+  const stallTimer = setInterval(
+    () => {
+      const now = performance.now();
+      for (const s of sessions) {
+        const since = s.partialSinceMs;
+        if (since > 0 && now - since > messageTimeoutMs) {
+          counters.connectionsStalled++;
+          s.close(`a message stayed unfinished for more than ${messageTimeoutMs} ms`);
+        }
+      }
+    },
+    Math.max(50, Math.min(1000, messageTimeoutMs / 4)),
+  );
+  stallTimer.unref();
   let stopped: Promise<void> | undefined;
   const first = listening[0]!;
   return {
@@ -190,10 +278,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     get files() {
       return recording instanceof WorkerRecording ? recording.files : [];
     },
+    get writeFailure() {
+      return recording instanceof WorkerRecording ? recording.failure : undefined;
+    },
     statusLine: () => formatStatus(stats),
     stop: () =>
       (stopped ??= (async () => {
         clearInterval(statusTimer);
+        clearInterval(stallTimer);
         const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
         for (const s of [...sessions]) s.close('proxy stopping');
         await Promise.all(closing);
@@ -201,6 +293,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         log(formatStatus(stats));
       })()),
   };
+}
+
+function readPem(file: string, option: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ProxyError(`--upstream ${option}=${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<number> {

@@ -1,8 +1,9 @@
 import type { Document } from 'mongodb';
-import { buildLegacy, buildOpMsg, decodeBson, decodePlainMessage, MessageFramer, MSG_FLAGS, OP_CODES, type DecodedMessage } from '../../wire/index.ts';
+import { buildLegacy, buildOpMsg, decodeBson, decodePlainMessage, MSG_FLAGS, OP_CODES, type DecodedMessage } from '../../wire/index.ts';
+import { BoundedFramer, BufferBudget } from './budget.ts';
 import { epochMicros } from './clock.ts';
 import { isHello } from './credentials.ts';
-import { rewriteHelloHosts, serialiseBody } from './host-rewrite.ts';
+import { rewriteHelloHosts, serialiseBody, unmappedHosts } from './host-rewrite.ts';
 import type { RecordingPipe } from './recording.ts';
 
 /** What a session does with its two sockets (net.Socket, tls.TLSSocket; a stand-in in unit tests). */
@@ -23,7 +24,17 @@ export interface SessionContext {
   readonly hostMap: ReadonlyMap<string, string>;
   readonly recording: RecordingPipe;
   readonly log: (line: string) => void;
+  /** Bytes of unfinished messages held across every session (unbounded when absent). */
+  readonly budget?: BufferBudget;
+  /** A message released for want of budget: its operation is not recorded. */
+  readonly onReleased?: (session: ProxySession, isRequest: boolean) => void;
+  /** The session closed because its stream did not decode. */
+  readonly onUndecodable?: () => void;
+  /** A hello named a member the proxy has no listener for (called for every such hello). */
+  readonly onUnmappedMember?: (member: string) => void;
 }
+
+const UNBOUNDED = new BufferBudget(Number.POSITIVE_INFINITY);
 
 /**
  * One client connection and its own upstream connection, on the forwarding thread.
@@ -38,8 +49,8 @@ export interface SessionContext {
  * hellos is read from the command name alone (peekCommandName), without decoding BSON.
  */
 export class ProxySession {
-  private readonly requests = new MessageFramer();
-  private readonly replies = new MessageFramer();
+  private readonly requests: BoundedFramer;
+  private readonly replies: BoundedFramer;
   /** requestIDs whose reply is a hello's (an exhaust hello moves to each reply's requestID). */
   private readonly hellos = new Set<number>();
   private sentOfPartial = 0;
@@ -55,6 +66,9 @@ export class ProxySession {
     private readonly onClose: () => void,
     private readonly countBytes: (fromClient: number, fromUpstream: number) => void,
   ) {
+    this.requests = new BoundedFramer(ctx.budget ?? UNBOUNDED);
+    this.replies = new BoundedFramer(ctx.budget ?? UNBOUNDED);
+    this.requests.awaitFirst(performance.now());
     ctx.recording.open(session, id, clientAddress);
     client.on('data', (chunk: Buffer) => this.fromClient(chunk));
     upstream.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
@@ -71,30 +85,48 @@ export class ProxySession {
     if (!this.upstream.write(chunk)) this.client.pause();
     this.countBytes(chunk.length, 0);
     const now = epochMicros();
-    const err = this.requests.push(chunk, now, (m, start) => this.onRequest(m, start));
-    if (err) this.close(`undecodable request stream: ${err.message}`);
+    const err = this.requests.push(chunk, now, performance.now(), (m, start) => this.onRequest(m, start), this.releasedRequest);
+    if (err) this.closeUndecodable(`undecodable request stream: ${err.message}`);
+  }
+
+  private readonly releasedRequest = (): void => this.ctx.onReleased?.(this, true);
+  private readonly releasedReply = (): void => this.ctx.onReleased?.(this, false);
+
+  /**
+   * Since when (performance.now() ms) a request has been arriving unfinished (or the
+   * connection has waited for its first one), 0 between messages: a connection idle
+   * between messages is a driver's pooled one and stays open.
+   */
+  get partialSinceMs(): number {
+    return this.requests.partialSinceMs;
+  }
+
+  private closeUndecodable(reason: string): void {
+    if (!this.closed) this.ctx.onUndecodable?.();
+    this.close(reason);
   }
 
   private fromUpstream(chunk: Buffer): void {
     this.countBytes(0, chunk.length);
     const now = epochMicros();
-    const holding = this.hellos.size > 0 || this.replies.pending > this.sentOfPartial;
+    const holding = !this.replies.passing && (this.hellos.size > 0 || this.replies.pending > this.sentOfPartial);
     if (!holding) {
       this.send(chunk);
-      const err = this.replies.push(chunk, now, (m, start) => this.ctx.recording.message(this.session, false, m, start, now));
+      const err = this.replies.push(chunk, now, performance.now(), (m, start) => this.ctx.recording.message(this.session, false, m, start, now), this.releasedReply);
       this.sentOfPartial = this.replies.pending;
-      if (err) this.close(`undecodable reply stream: ${err.message}`);
+      if (err) this.closeUndecodable(`undecodable reply stream: ${err.message}`);
       return;
     }
-    const err = this.replies.push(chunk, now, (m, start) => {
+    // Held replies are not yet forwarded: never released, so charged past the budget if need be.
+    const err = this.replies.push(chunk, now, performance.now(), (m, start) => {
       if (this.sentOfPartial > 0) {
         this.send(m.subarray(this.sentOfPartial));
         this.sentOfPartial = 0;
       } else this.forwardReply(m);
       this.ctx.recording.message(this.session, false, m, start, now);
-    });
+    }, undefined);
     if (err) {
-      this.close(`undecodable reply stream: ${err.message}`);
+      this.closeUndecodable(`undecodable reply stream: ${err.message}`);
       return;
     }
     if (this.replies.pending === 0) this.sentOfPartial = 0;
@@ -132,6 +164,7 @@ export class ProxySession {
     if (d.message.opCode === OP_CODES.OP_MSG && (d.message.flags & MSG_FLAGS.MORE_TO_COME) !== 0) this.hellos.add(d.message.header.requestId);
     // Rewrite a copy: the record keeps what the server said.
     const copy = decodeReplyBody(d);
+    if (copy && this.ctx.onUnmappedMember) for (const h of unmappedHosts(copy, this.ctx.hostMap)) this.ctx.onUnmappedMember(h);
     if (!copy || !rewriteHelloHosts(copy, this.ctx.hostMap)) {
       this.send(raw);
       return;
@@ -162,6 +195,8 @@ export class ProxySession {
     if (this.requests.pending > 0) this.ctx.log(`proxy ${this.id}: client left mid-request (${this.requests.pending} bytes unsent upstream are dropped)`);
     this.client.destroy();
     this.upstream.destroy();
+    this.requests.dispose();
+    this.replies.dispose();
     this.ctx.recording.close(this.session);
     this.onClose();
   }

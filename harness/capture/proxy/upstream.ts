@@ -11,6 +11,10 @@ export interface UpstreamSpec {
   readonly members: readonly UpstreamMember[];
   readonly tls: boolean;
   readonly tlsCAFile?: string;
+  /** A PEM file with the client certificate and its key, for a server that requires one (x.509, or a CA file set). */
+  readonly tlsCertificateKeyFile?: string;
+  /** Its key's password, when the key is encrypted; never printed. */
+  readonly tlsCertificateKeyFilePassword?: string;
   readonly tlsAllowInvalid: boolean;
   readonly replicaSet?: string;
   readonly directConnection: boolean;
@@ -39,6 +43,8 @@ export function parseUpstream(uri: string): UpstreamSpec {
   const q = cs.searchParams;
   const flag = (name: string) => (q.get(name) ?? '').toLowerCase() === 'true';
   const tlsCAFile = q.get('tlsCAFile') ?? undefined;
+  const tlsCertificateKeyFile = q.get('tlsCertificateKeyFile') ?? undefined;
+  const tlsCertificateKeyFilePassword = q.get('tlsCertificateKeyFilePassword') ?? undefined;
   const replicaSet = q.get('replicaSet') ?? undefined;
   return {
     members,
@@ -47,6 +53,8 @@ export function parseUpstream(uri: string): UpstreamSpec {
     directConnection: flag('directConnection'),
     display: redactUri(uri),
     ...(tlsCAFile ? { tlsCAFile } : {}),
+    ...(tlsCertificateKeyFile ? { tlsCertificateKeyFile } : {}),
+    ...(tlsCertificateKeyFilePassword ? { tlsCertificateKeyFilePassword } : {}),
     ...(replicaSet ? { replicaSet } : {}),
   };
 }

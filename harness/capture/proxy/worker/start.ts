@@ -65,6 +65,8 @@ export class WorkerRecording implements RecordingPipe {
   private worker_: Counts = { recorded: 0, dropped: 0, parseErrors: 0, authSkipped: 0 };
   private done?: Promise<void>;
   files: readonly string[] = [];
+  /** Why the capture could not be written, once it could not: the proxy then exits non-zero. */
+  failure: string | undefined;
 
   private constructor(
     worker: Worker,
@@ -78,6 +80,11 @@ export class WorkerRecording implements RecordingPipe {
         this.inFlight -= m.bytes!;
         this.take(m);
       } else if (m.t === 'log') log(m.line!);
+      else if (m.t === 'failed') {
+        this.take(m);
+        this.failure ??= (m as { message?: string }).message ?? 'writing the capture failed';
+        log(`proxy: writing the capture failed: ${this.failure}; recording stops, traffic continues, every operation from now on is counted as dropped`);
+      }
     });
     worker.on('error', (err) => this.crash(err.message));
     worker.on('exit', (code) => {
@@ -170,7 +177,10 @@ export class WorkerRecording implements RecordingPipe {
       const last = await done;
       this.take(last);
       if (last.files) this.files = last.files;
-      if (last.failure) this.log(`proxy: closing the capture failed: ${last.failure}`);
+      if (last.failure) {
+        this.failure = last.failure;
+        this.log(`proxy: closing the capture failed: ${last.failure}`);
+      }
       await this.worker.terminate();
     })();
     return this.done;

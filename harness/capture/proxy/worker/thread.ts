@@ -4,7 +4,7 @@
 //   {t:'batch', opens, meta, data}  (see start.ts for the layout)
 //   {t:'finish'}
 // Messages to it: {t:'ready', files} | {t:'error', message} | {t:'ack', …counts} |
-// {t:'log', line} | {t:'done', …counts, files}.
+// {t:'log', line} | {t:'failed', message, …counts} | {t:'done', …counts, files}.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -44,15 +44,19 @@ const log = (line: string) => port.postMessage({ t: 'log', line });
 
 let writer: CaptureWriter;
 try {
-  writer = await openCaptureWriter(init.path, init.header, init.writerOptions);
+  // A write error is told at once (not only at close), and every record from then on is dropped and counted.
+  const onError = (err: Error): void => port.postMessage({ t: 'failed', message: err.message, ...counts() });
+  writer = await openCaptureWriter(init.path, init.header, { ...init.writerOptions, onError });
 } catch (err) {
   port.postMessage({ t: 'error', message: (err as Error).message });
   process.exit(1);
 }
 const pipe = new InlineRecording(writer, init.settings, log);
 
+/** Records the writer accepted and then lost (a failed write) are dropped, not recorded. */
 function counts() {
-  return { recorded: pipe.recorded, dropped: pipe.dropped, parseErrors: pipe.parseErrors, authSkipped: pipe.authSkipped };
+  const lost = writer.lost;
+  return { recorded: pipe.recorded - lost, dropped: pipe.dropped + lost, parseErrors: pipe.parseErrors, authSkipped: pipe.authSkipped };
 }
 
 function batch(opens: [number, string, string][], meta: Float64Array, data: Buffer, bytes: number): void {

@@ -1,0 +1,72 @@
+import type { CaptureHeader } from '../model/record.ts';
+import { SameServerError, WriteToSourceError } from '../errors.ts';
+import { hostsOf, sourceMatch } from './safety.ts';
+import { checkIdentities, matchLine, sourceClient, sourceUri, type IdentityCheckRecord, type IdentityEndpoint } from './identity.ts';
+import type { LiveTarget } from './target.ts';
+import { redactUri } from '../targets/redact.ts';
+
+/**
+ * The write guard of a replay. With writes allowed, every target must be proved a
+ * different server from the capture's source and from every other target (by address,
+ * by the identities servers tell, and by canaries: identity.ts); a match refuses the
+ * run in one line naming both. Without writes nothing is written: the targets'
+ * identities are compared and a match becomes a note (the report shows notes) —
+ * replaying reads twice on one server is allowed, only worth knowing.
+ */
+export interface WriteGuardResult {
+  readonly record: IdentityCheckRecord;
+  readonly notes: readonly string[];
+}
+
+/** How long the capture's source may take to answer before it counts as unreachable. */
+const SOURCE_TIMEOUT_MS = 2_000;
+
+export async function writeGuard(
+  live: readonly LiveTarget[],
+  headers: readonly CaptureHeader[],
+  allowWrites: boolean,
+  log: (line: string) => void,
+  timeoutMs = 5_000,
+): Promise<WriteGuardResult> {
+  if (allowWrites) {
+    // Addresses first: no I/O, and the clearest message when the source is named outright.
+    for (const t of live) {
+      for (const h of headers) {
+        const why = sourceMatch({ host: h.source.host, replicaSet: h.replicaSet }, { setName: t.setName, hosts: [...t.hosts, ...hostsOf(t.info.uri)] });
+        if (why) throw new WriteToSourceError(`refusing --allow-writes: target ${t.name} (${t.info.displayUri}) is the capture's source: ${why}`);
+      }
+    }
+  }
+  const endpoints: IdentityEndpoint[] = live.map((t) => ({ name: t.name, display: t.info.displayUri, role: t.info.role, db: (n: string) => t.client.db(n) }));
+  const sources = allowWrites ? [...new Set(headers.map((h) => sourceUri(h.source.host)).filter((u): u is string => u !== undefined))] : [];
+  const clients = sources.map((u) => sourceClient(u, SOURCE_TIMEOUT_MS));
+  sources.forEach((u, i) => {
+    const c = clients[i]!;
+    endpoints.push({ name: sources.length === 1 ? 'source' : `source ${i + 1}`, display: redactUri(u), role: 'source', db: (n: string) => c.db(n) });
+  });
+  let record: IdentityCheckRecord;
+  try {
+    record = await checkIdentities(endpoints, { canary: allowWrites, timeoutMs });
+  } finally {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  }
+  const notes: string[] = [];
+  for (const e of record.endpoints) if (e.unchecked && e.role === 'source') log(`write guard: the capture's source ${e.uri} was not reachable (${e.unchecked}); targets are compared with each other only`);
+  for (const l of record.leftovers) notes.push(`write guard: a canary could not be removed: ${l}`);
+  const first = record.matches[0];
+  if (first) {
+    const line = matchLine(first);
+    if (allowWrites) {
+      if (first.aRole === 'source' || first.bRole === 'source') throw new WriteToSourceError(`refusing --allow-writes: ${line}`);
+      throw new SameServerError(`refusing --allow-writes: ${line}`);
+    }
+    for (const m of record.matches) {
+      const n = `warning: ${matchLine(m)}; their outcomes are not independent`;
+      notes.push(n);
+      log(n);
+    }
+  }
+  const unwritten = record.endpoints.filter((e) => e.canaryNote?.startsWith('not written'));
+  if (allowWrites && unwritten.length > 0) notes.push(`write guard: no canary on ${unwritten.map((e) => `${e.name} (${e.canaryNote})`).join(', ')}; server identities only`);
+  return { record, notes };
+}
