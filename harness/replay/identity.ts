@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import ConnectionString from 'mongodb-connection-string-url';
 import { MongoClient, type Db } from 'mongodb';
+import type { IdentityCheckRecord, IdentityMatch, IdentityRole, ServerIdentity } from '../model/run/identity.ts';
 import { hostsOf, normaliseHost } from './safety.ts';
+
+export type { IdentityCheckRecord, IdentityMatch, ServerIdentity } from '../model/run/identity.ts';
 
 /**
  * Are two connections one server? Addresses cannot tell: a load balancer, a DNS alias,
@@ -22,19 +25,6 @@ import { hostsOf, normaliseHost } from './safety.ts';
 
 /** The database and collection prefix of the canaries; one collection per check, dropped after it. */
 export const CANARY_DB = 'mongo_compat_guard';
-
-export interface ServerIdentity {
-  /** hello.topologyVersion.processId as hex. */
-  readonly processId?: string;
-  /** serverStatus.host and .pid. */
-  readonly host?: string;
-  readonly pid?: number;
-  /** Process start, ms since the epoch, from serverStatus localTime − uptimeMillis. */
-  readonly startedAtMs?: number;
-  readonly setName?: string;
-  /** hello.hosts, passives, arbiters and me, normalised. */
-  readonly members: readonly string[];
-}
 
 /** How far apart two start times derived from uptime may be and still be one process. */
 const START_SLACK_MS = 5_000;
@@ -91,42 +81,11 @@ export interface IdentityEndpoint {
   /** `source` or the target's name. */
   readonly name: string;
   readonly display: string;
-  readonly role: 'source' | 'baseline' | 'candidate';
+  readonly role: IdentityRole;
   readonly db: (name: string) => Db;
 }
 
-/** A pair found to be one server. */
-export interface IdentityMatch {
-  readonly a: string;
-  readonly b: string;
-  readonly aDisplay: string;
-  readonly bDisplay: string;
-  readonly aRole: IdentityEndpoint['role'];
-  readonly bRole: IdentityEndpoint['role'];
-  /** What proved it: the canary, or the identity that matched. */
-  readonly by: string;
-}
 
-/** What was checked, as recorded in run.json (`identityCheck`). */
-export interface IdentityCheckRecord {
-  /** Canaries were written (only with writes allowed). */
-  readonly canary: boolean;
-  readonly endpoints: readonly {
-    readonly name: string;
-    readonly role: IdentityEndpoint['role'];
-    readonly uri: string;
-    /** Why this endpoint took no part (the source unreachable, …). */
-    readonly unchecked?: string;
-    readonly identity?: Omit<ServerIdentity, 'members'> & { readonly members?: readonly string[] };
-    /** written / seen-by / not written (reason). */
-    readonly canaryNote?: string;
-  }[];
-  /** Pairs of endpoints compared. */
-  readonly pairs: number;
-  readonly matches: readonly IdentityMatch[];
-  /** Canary collections left behind because removing them failed. */
-  readonly leftovers: readonly string[];
-}
 
 export interface IdentityCheckOptions {
   readonly canary: boolean;

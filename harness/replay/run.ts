@@ -10,7 +10,6 @@ import { RUN_FORMAT, RUN_FORMAT_VERSION, type PreflightResult, type RunJson } fr
 import { RunWriter, writeRunState } from '../model/run/writer.ts';
 import { fetchState } from './state-fetch.ts';
 import { writeGuard } from './write-guard.ts';
-import type { IdentityCheckRecord } from './identity.ts';
 import { inShard, type ShardSpec } from './shard.ts';
 import { LiveTarget, type Transport } from './target.ts';
 import { ReplayConfigSchema } from '../config/schema.ts';
@@ -199,7 +198,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
       notes.push(`capture: ${issues.length} record(s) unreadable and skipped${first ? ` (first: ${first.file}:${first.line} ${first.code} ${first.message})` : ''}`);
     }
     const lag = result.scheduleLag;
-    const run: RunJson & { identityCheck: IdentityCheckRecord } = {
+    const run: RunJson = {
       format: RUN_FORMAT,
       version: RUN_FORMAT_VERSION,
       status: result.interrupted ? 'interrupted' : 'complete',

@@ -1,4 +1,5 @@
 import type { LatencyHistogram } from '../histogram.ts';
+import type { IdentityCheckRecord } from './identity.ts';
 
 /**
  * The layout of a run directory, shared by the writer, the reader and merge:
@@ -89,6 +90,8 @@ export interface RunJson {
   readonly endedAt: string;
   /** Set by merge: the runs merged into this one. */
   readonly mergedFrom?: readonly string[];
+  /** What was checked to prove every target a server of its own (identity.ts). */
+  readonly identityCheck?: IdentityCheckRecord;
 }
 
 export function emptyCounts(): RunCounts {
