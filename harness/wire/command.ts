@@ -138,8 +138,10 @@ function msgDocument(m: OpMsg): Document {
   }
   if (!body) throw new WireProtocolError('OP_MSG without a body');
   for (const [id, docs] of sequences) {
-    const existing = body[id];
-    body[id] = Array.isArray(existing) ? [...(existing as Document[]), ...docs] : docs;
+    const existing = Object.hasOwn(body, id) ? body[id] : undefined;
+    // Defined, not assigned: a sequence may carry any name, `__proto__` included, and an
+    // assignment by that name would set the object's prototype instead of a field.
+    Object.defineProperty(body, id, { value: Array.isArray(existing) ? [...(existing as Document[]), ...docs] : docs, enumerable: true, writable: true, configurable: true });
   }
   return body;
 }

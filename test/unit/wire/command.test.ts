@@ -14,6 +14,16 @@ describe('logical command of a request', () => {
     expect(c.command.a).toBeUndefined();
   });
 
+  test('a document sequence keeps any name, __proto__ and constructor included', () => {
+    for (const identifier of ['__proto__', 'constructor', 'toString', 'updates']) {
+      const m = parse(buildOpMsg({ requestId: 8, sections: [{ kind: 0, body: bson({ update: 'jobs', $db: 'app' }) }, { kind: 1, identifier, documents: [bson({ q: {} })] }] }));
+      const c = requestToCommand(m) as LogicalCommand;
+      expect(Object.keys(c.command), identifier).toContain(identifier);
+      expect(Object.getOwnPropertyDescriptor(c.command, identifier)?.value, identifier).toHaveLength(1);
+      expect(Object.getPrototypeOf(c.command), identifier).toBe(Object.getPrototypeOf({}));
+    }
+  });
+
   test('numbers keep their BSON type (Int32 stays Int32, double stays Double)', () => {
     const m = parse(buildOpMsg({ requestId: 1, sections: [{ kind: 0, body: bson({ find: 'c', limit: 5, ratio: new BSON.Double(2), $db: 'd' }) }] }));
     const c = requestToCommand(m) as LogicalCommand;
