@@ -33,6 +33,12 @@ export const CaptureFooterSchema = z
           })
           .strict()
           .optional(),
+        /**
+         * What the source the capture was read from held and lost, as named counters, in
+         * the last footer (packet captures: packets, connections, gaps, lost bytes,
+         * unpaired requests, …). Absent where the source has nothing to report.
+         */
+        quality: z.record(z.string(), z.number().int().nonnegative()).optional(),
       })
       .strict(),
   })
@@ -40,6 +46,7 @@ export const CaptureFooterSchema = z
 
 export type CaptureFooter = z.infer<typeof CaptureFooterSchema>['footer'];
 export type InputCut = NonNullable<CaptureFooter['inputCut']>;
+export type SourceQuality = NonNullable<CaptureFooter['quality']>;
 
 /** A footer line starts with this; no record line can (records start with `{"seq"`). */
 export const FOOTER_PREFIX = '{"footer":';

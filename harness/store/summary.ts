@@ -30,6 +30,8 @@ export interface CaptureSummary {
   dropped: number;
   /** Inputs the capture was made from that ended early or were damaged (from the footers). */
   inputCut: Array<InputCut & { file: string }>;
+  /** What the captures' sources held and lost (footers' `quality`), summed over files. */
+  sourceQuality: Record<string, number>;
   issues: Record<string, number>;
   /** The first few issues, with file and line. */
   issueSamples: CaptureIssue[];
@@ -63,6 +65,7 @@ export class SummaryBuilder {
     untrackedShapeRecords: 0,
     dropped: 0,
     inputCut: [],
+    sourceQuality: {},
     issues: {},
     issueSamples: [],
     damage: [],
@@ -90,6 +93,7 @@ export class SummaryBuilder {
     if (!footer) this.s.footerRecords = null;
     else if (this.s.footerRecords !== null) this.s.footerRecords += footer.records;
     if (footer?.inputCut) this.s.inputCut.push({ file, ...footer.inputCut });
+    for (const [k, v] of Object.entries(footer?.quality ?? {})) this.s.sourceQuality[k] = (this.s.sourceQuality[k] ?? 0) + v;
   }
 
   addDamage(d: CaptureDamage): void {
@@ -158,6 +162,8 @@ export function formatSummary(s: CaptureSummary): string {
   const reasons = Object.entries(s.notReplayable).map(([k, v]) => `${k} ${v}`).join(', ');
   lines.push(`replayable: ${s.replayable} (${pct(s.replayableShare)})${reasons ? `; not replayable: ${reasons}` : ''}; replies with errors: ${s.errors}`);
   for (const c of s.inputCut) lines.push(`INPUT CUT SHORT: ${c.input} at ${c.at} (${c.reason}); ${c.file} holds what was read before it`);
+  const quality = Object.entries(s.sourceQuality).filter(([, v]) => v > 0);
+  if (quality.length > 0) lines.push(`source quality: ${quality.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   lines.push(`dropped by the writer: ${s.dropped}; skipped lines: ${Object.entries(s.issues).map(([k, v]) => `${k} ${v}`).join(', ') || 0}`);
   for (const d of s.damage) {
     lines.push(

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { CaptureUnreadableError, CaptureWriteError } from '../errors.ts';
-import type { InputCut } from './footer.ts';
+import type { InputCut, SourceQuality } from './footer.ts';
 import { ByteSink } from '../model/ejson/text.ts';
 import { writeRecordLine } from './line-codec.ts';
 import { CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION, CaptureHeaderSchema, type CaptureHeader, type OperationRecord, type RecordSink } from '../model/record.ts';
@@ -65,6 +65,8 @@ export interface CaptureWriter extends RecordSink {
   drain(): Promise<void>;
   /** Records in the last footer that the input the capture was made from was cut short. */
   markInputCut(cut: InputCut): void;
+  /** Records in the last footer what the source held and lost (named counters; the last call wins). */
+  markQuality(quality: SourceQuality): void;
 }
 
 /**
@@ -113,6 +115,7 @@ class GzipLinesWriter implements CaptureWriter {
   private partDropped = 0;
   private headerLength = 0;
   private inputCut: InputCut | undefined;
+  private quality: SourceQuality | undefined;
   /** Members are appended strictly in order, whatever order compression finishes in. */
   private tail: Promise<void> = Promise.resolve();
   failure: Error | undefined;
@@ -160,6 +163,10 @@ class GzipLinesWriter implements CaptureWriter {
 
   markInputCut(cut: InputCut): void {
     this.inputCut ??= cut;
+  }
+
+  markQuality(quality: SourceQuality): void {
+    this.quality = Object.fromEntries(Object.entries(quality).filter(([, v]) => Number.isSafeInteger(v) && v >= 0));
   }
 
   write(record: OperationRecord): boolean {
@@ -265,7 +272,8 @@ class GzipLinesWriter implements CaptureWriter {
 
   private async writeFooter(last: boolean): Promise<void> {
     const cut = last && this.inputCut ? { inputCut: this.inputCut } : {};
-    const footer = { footer: { records: this.partRecords, dropped: this.partDropped, closedAt: new Date().toISOString(), last, ...cut } };
+    const quality = last && this.quality ? { quality: this.quality } : {};
+    const footer = { footer: { records: this.partRecords, dropped: this.partDropped, closedAt: new Date().toISOString(), last, ...cut, ...quality } };
     await this.writeMember(await gzipAsync(`${JSON.stringify(footer)}\n`, GZIP));
     this.partRecords = 0;
     this.partDropped = 0;

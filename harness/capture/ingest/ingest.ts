@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { IngestInputError, IngestNoOperationsError, IngestTruncatedError } from '../../errors.ts';
 import type { OperationRecord, RecordSink } from '../../model/record.ts';
-import type { InputCut } from '../../store/footer.ts';
+import type { InputCut, SourceQuality } from '../../store/footer.ts';
 import type { CaptureHeaderInput } from '../../store/writer.ts';
 import { redactUri } from '../../targets/redact.ts';
 import { logRecords } from './log-source.ts';
@@ -25,7 +25,7 @@ export interface IngestOptions {
 }
 
 /** The capture writer as ingest sees it; `drain`/`queuedBytes` give back-pressure when the sink has them. */
-export type IngestSink = RecordSink & { readonly files?: string[]; readonly queuedBytes?: number; drain?(): Promise<void>; markInputCut?(cut: InputCut): void };
+export type IngestSink = RecordSink & { readonly files?: string[]; readonly queuedBytes?: number; drain?(): Promise<void>; markInputCut?(cut: InputCut): void; markQuality?(quality: SourceQuality): void };
 
 export interface IngestResult extends IngestSummary {
   /** Capture files written (several when the writer rotated). */

@@ -187,6 +187,7 @@ export async function runPcapIngest(options: PcapIngestOptions): Promise<PcapIng
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (inputCut) sink?.markInputCut?.(inputCut);
+    sink?.markQuality?.({ ...quality });
     await sink?.close();
   }
   if (!sink) {

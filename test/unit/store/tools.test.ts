@@ -114,6 +114,25 @@ describe('capture summary', () => {
     expect(s.topShapes).toHaveLength(2);
     expect(s.files[0]).toMatchObject({ closed: true, app: 'monolith' });
     expect(s.dropped).toBe(0);
+    expect(s.sourceQuality).toEqual({});
+  });
+
+  it('sums what the sources held and lost (footers\' quality) and shows the counters that are not zero', async () => {
+    const a = fresh();
+    const b = fresh();
+    for (const [file, gaps] of [
+      [a, 2],
+      [b, 3],
+    ] as const) {
+      const w = await openCaptureWriter(file, HEADER);
+      w.write(sampleRecord(0));
+      w.markQuality({ packets: 100, gaps, lostBytes: 10 * gaps, resyncs: 0, bogus: -1 });
+      await w.close();
+    }
+    const s = await summariseCapture([a, b]);
+    // A negative counter is no count: left out when written.
+    expect(s.sourceQuality).toEqual({ packets: 200, gaps: 5, lostBytes: 50, resyncs: 0 });
+    expect(formatSummary(s)).toContain('source quality: packets 200, gaps 5, lostBytes 50\n');
   });
 });
 
