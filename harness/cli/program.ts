@@ -4,11 +4,14 @@ import { defineCapture } from './capture.ts';
 import { defineDemo } from './demo.ts';
 import { defineDoctor } from './doctor.ts';
 import { defineIngest } from './ingest.ts';
+import { defineLint } from './lint.ts';
+import { definePlans } from './plans.ts';
 import { defineProxy } from './proxy.ts';
 import { defineReport } from './report.ts';
 import { defineRun } from './run.ts';
 import { defineServer } from './server.ts';
 import { defineReplay } from './replay.ts';
+import { defineScenario } from './scenario.ts';
 
 /**
  * The command-line adapter: each subcommand parses flags, loads the config, calls a
@@ -29,8 +32,11 @@ export function buildProgram(): Command {
   defineProxy(program);
   defineIngest(program);
   defineCapture(program);
+  defineLint(program);
   defineBench(program);
   defineReport(program);
+  definePlans(program);
   defineDemo(program);
+  defineScenario(program);
   return program;
 }

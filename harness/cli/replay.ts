@@ -14,6 +14,7 @@ type ReplayFlags = {
   shard?: string;
   progress?: boolean;
   report?: string;
+  plans?: boolean;
 };
 
 /** The `replay:` section of the config file as flags. */
@@ -45,6 +46,7 @@ export function defineReplay(program: Command): void {
     .option('--shard <I/N>', 'replay only the connections of shard I of N (stable hash)')
     .option('--no-progress', 'no progress display on stderr')
     .option('--report <formats>', 'also write the report into RUN_DIR/report, in these formats (as `report --format`)')
+    .option('--plans', 'explain each read shape on every target at the end (as `mongo-compat plans`), before the report')
     .addHelpText(
       'after',
       `\nCompares the outcomes when the replay ends, prints the verdicts on stderr and a JSON summary on stdout.\nCtrl-C stops cleanly and leaves a valid partial run (status "interrupted").\n${EXIT_STATUS_HELP}`,
@@ -95,6 +97,15 @@ export function defineReplay(program: Command): void {
             process.stderr.write(`${line}\n`);
           },
           ...(view ? { onProgress: view.update } : {}),
+          ...(opts.plans
+            ? {
+                afterRun: async (runDir: string, uris: Readonly<Record<string, string>>) => {
+                  const { explainRun } = await import('../plans/run-plans.ts');
+                  const { file, result } = await explainRun(runDir, { config: config.plans, uris, log: (line) => process.stderr.write(`${line}\n`) });
+                  process.stderr.write(`plans: ${result.shapes.length} shape(s) explained, ${file}\n`);
+                },
+              }
+            : {}),
         });
         view?.stop();
         const c = run.counts;

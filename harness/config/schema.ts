@@ -175,6 +175,96 @@ export const ReportConfigSchema = z
   })
   .strict();
 
+/**
+ * plans: `mongo-compat plans` (explaining every read shape of a run on every target) and
+ * how each kind of plan change weighs: fail, warn, info (shown, never judged) or off.
+ */
+const PlanLevelSchema = z.enum(['fail', 'warn', 'info', 'off']);
+export const PlansConfigSchema = z
+  .object({
+    /** executionStats runs the read (never a write: writes are always explained at queryPlanner). */
+    verbosity: z.enum(['executionStats', 'queryPlanner']).default('executionStats'),
+    /** Per explain: sent as maxTimeMS, and the client gives up shortly after. */
+    timeLimitMs: z.number().int().positive().max(600_000).default(10_000),
+    /** Operations explained per shape (the first ones of the run that succeeded on the baseline). */
+    perShape: z.number().int().min(1).max(20).default(1),
+    /** docsExamined per document returned growing by more than this factor is a change. */
+    ratioFactor: z.number().min(1).default(2),
+    levels: z
+      .object({
+        'explain-failed': PlanLevelSchema.default('fail'),
+        collscan: PlanLevelSchema.default('fail'),
+        'index-changed': PlanLevelSchema.default('warn'),
+        'blocking-sort': PlanLevelSchema.default('warn'),
+        'docs-ratio': PlanLevelSchema.default('warn'),
+        'pushdown-lost': PlanLevelSchema.default('warn'),
+        'shape-changed': PlanLevelSchema.default('warn'),
+        'engine-changed': PlanLevelSchema.default('info'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type PlansConfig = z.infer<typeof PlansConfigSchema>;
+
+/**
+ * suite: `mongo-compat suite`, the nightly regression replay: every app replayed against
+ * the baseline and the candidates, one report per app, an index page over apps ×
+ * candidates, and a history of runs (JSON lines) compared night to night.
+ */
+const SuiteAppSchema = z
+  .object({
+    /** Capture files or globs (rotated parts and shards in order). */
+    capture: z.array(z.string().min(1)).min(1).optional(),
+    /** A scenario's name (scenarios/registry.ts): its sample capture in captures/. */
+    scenario: z.string().min(1).optional(),
+    timing: z.enum(['fast', 'recorded']).optional(),
+    allowWrites: z.boolean().optional(),
+    mapDb: z.record(z.string().regex(/^[^=]+$/, 'expected a database name without "="'), z.string().min(1)).optional(),
+    opTimeoutMs: z.number().int().positive().optional(),
+    concurrency: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict()
+  .refine((a) => (a.capture === undefined) !== (a.scenario === undefined), 'give an app either capture or scenario, not both');
+const SuiteAcceptSchema = z
+  .object({
+    /** A difference group's stable id (as the index page and history show it). */
+    id: z.string().regex(/^g-[0-9a-f]{12}$/, 'expected a group id such as g-0123456789ab'),
+    reason: z.string().min(1),
+    /** Last day the acceptance holds (YYYY-MM-DD). */
+    expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD'),
+  })
+  .strict();
+export const SuiteConfigSchema = z
+  .object({
+    apps: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'app names may only hold letters, digits, _ . -'), SuiteAppSchema).default({}),
+    /** A target name of `targets` or a target spec. */
+    baseline: z.string().min(1).optional(),
+    candidates: z.array(z.string().min(1)).default([]),
+    /** Where the history of suite runs is kept (history.jsonl). */
+    history: z.string().min(1).default('.mongo-compat/suite-history'),
+    out: z.string().min(1).default('suite-out'),
+    /** new: only difference groups not seen in the previous comparable run fail; any: every failing verdict. */
+    failOn: z.enum(['new', 'any']).default('new'),
+    accept: z.array(SuiteAcceptSchema).default([]),
+    /** Runs shown in the index page's verdict strip per cell. */
+    trendRuns: z.number().int().min(1).max(100).default(14),
+    /**
+     * Shell commands run around every app's replay, per target name: `before` (e.g. rewind
+     * a clone to its snapshot) and `after`. The environment carries MONGO_COMPAT_TARGET,
+     * MONGO_COMPAT_RUN_ID, MONGO_COMPAT_APP and MONGO_COMPAT_HOOK; output goes to
+     * OUT/<app>/hooks/. A failing `before` hook stops that target's cells.
+     */
+    hooks: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_.-]+$/, 'target names may only hold letters, digits, _ . -'),
+        z.object({ before: z.string().min(1).optional(), after: z.string().min(1).optional(), timeoutMs: z.number().int().positive().default(600_000) }).strict(),
+      )
+      .default({}),
+  })
+  .strict();
+export type SuiteConfig = z.infer<typeof SuiteConfigSchema>;
+
 export const ConfigSchema = z
   .object({
     targets: TargetMapSchema.default({}),
@@ -184,6 +274,8 @@ export const ConfigSchema = z
     ingest: IngestConfigSchema.prefault({}),
     proxy: ProxyConfigSchema.prefault({}),
     replay: ReplayConfigSchema.prefault({}),
+    plans: PlansConfigSchema.prefault({}),
+    suite: SuiteConfigSchema.prefault({}),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { startProxy } from '../capture/proxy/index.ts';
 import type { Config } from '../config/schema.ts';
 import { DemoError, oneLine } from '../errors.ts';
+import { explainRun } from '../plans/run-plans.ts';
 import { replay } from '../replay/run.ts';
 import { renderReport } from '../report/run-report.ts';
 import type { ReportDocument } from '../report/schema.ts';
@@ -100,7 +101,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     log(`      ${proxy.stats.opsRecorded} operations recorded, ${dropped} dropped: ${proxy.files.join(', ')}`);
     if (proxy.stats.opsRecorded === 0) throw new DemoError('the proxy recorded no operation; see the lines above');
 
-    stage(4, 'replaying the capture against baseline and candidate (writes allowed: these are throw-away clones)');
+    stage(4, 'replaying the capture against baseline and candidate (writes allowed: these are throw-away clones), then explaining each read shape on both');
     const runDir = join(dir, 'run');
     await replay({
       captures: [...proxy.files],
@@ -113,6 +114,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       log: (l) => log(`      ${l}`),
       onProgress: (p) => options.progress?.('replay', p.done, p.total),
     });
+    // How each read shape is executed on both sides: the report's Plans section.
+    const plans = await explainRun(runDir, { config: options.config.plans, uris: { baseline: baseline!.uri, candidate: candidate!.uri }, log: (l) => log(`      ${l}`) });
+    log(`      plans: ${plans.result.shapes.length} shape(s) explained on both targets`);
 
     stage(5, 'writing the report: md, html, json, junit');
     // Drops come from the capture's footer, as for any report.

@@ -43,6 +43,12 @@ export interface ReplayRequest {
   readonly log?: (line: string) => void;
   readonly onProgress?: (p: ReplayProgress) => void;
   readonly progressIntervalMs?: number;
+  /**
+   * Runs once the run directory is complete and before the targets are closed and any
+   * server the replay started is stopped (`replay --plans` explains there), with each
+   * target's connection string by name. Its failure fails the replay.
+   */
+  readonly afterRun?: (dir: string, uris: Readonly<Record<string, string>>) => Promise<void>;
 }
 
 export interface ReplayProgress {
@@ -238,6 +244,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
       endedAt: new Date().toISOString(),
     };
     await writer.finish(result.histograms.values(), run);
+    if (req.afterRun && !result.interrupted) await req.afterRun(req.out, Object.fromEntries(live.map((t) => [t.name, t.info.uri])));
     return { dir: req.out, run };
   } finally {
     await Promise.all(live.map((t) => t.close()));

@@ -9,6 +9,8 @@ import { compareRunDir } from './compare-run.ts';
 import { assembleReport, type OutcomeTally } from './assemble.ts';
 import { captureFooters } from './capture-drops.ts';
 import { ErrorTable } from './error-table.ts';
+import { withLintFindings } from './lint-findings.ts';
+import { withPlans } from './plans-report.ts';
 import type { ReportDocument } from './schema.ts';
 
 export interface BuildOptions {
@@ -46,7 +48,7 @@ export async function buildReport(runDir: string, config: Config, options: Build
   const bench = options.benchFile ? await readBench(options.benchFile) : undefined;
   const footers = await captureFooters(data.run.inputs);
   const droppedAtCapture = options.droppedAtCapture !== undefined && options.droppedAtCapture !== null ? options.droppedAtCapture : footers.dropped;
-  return assembleReport({
+  return withPlans(runDir, await withLintFindings(assembleReport({
     data,
     compare,
     tally,
@@ -56,7 +58,7 @@ export async function buildReport(runDir: string, config: Config, options: Build
     inputCut: footers.inputCut,
     bench,
     generatedAt: (options.now ?? (() => new Date()))().toISOString(),
-  });
+  })));
 }
 
 function count(tally: OutcomeTally, o: OperationOutcome, baseline: string, candidates: readonly string[]): void {

@@ -1,9 +1,12 @@
 import { access } from 'node:fs/promises';
-import type { DiffClass } from '../model/diff-class.ts';
 import { lintCaptures } from '../lint/lint.ts';
 import type { AppLint, Finding } from '../lint/result.ts';
-import { VERSION_PATH, type PathVersion, type ReplayExpectation, type Severity, type Step } from '../lint/types.ts';
+import { VERSION_PATH, type PathVersion, type ReplayExpectation } from '../lint/types.ts';
+import type { LintJudgement, ReportLint, ReportLintFinding } from './lint-types.ts';
+
+export type { LintJudgement, ReportLint, ReportLintFinding, ReportLintShape } from './lint-types.ts';
 import type { MatrixCell, ReportDocument } from './schema.ts';
+import { escXml } from './escape.ts';
 
 /**
  * Lint findings beside the replay: for every shape the run replayed that a lint rule
@@ -17,35 +20,6 @@ import type { MatrixCell, ReportDocument } from './schema.ts';
  *   contradicted   the rule applies to this version and the shape behaved the same
  *   not-judged     the rule's symptom is not something compare judges (logs, server replies, …)
  */
-export type LintJudgement = 'before-change' | 'confirmed' | 'other' | 'contradicted' | 'not-judged';
-
-export interface ReportLintShape {
-  readonly shape: string;
-  readonly shapeText: string;
-  readonly ops: number;
-  readonly candidates: readonly { readonly candidate: string; readonly behaviour: DiffClass | 'same'; readonly judgement: LintJudgement }[];
-}
-
-export interface ReportLintFinding {
-  readonly rule: string;
-  readonly step: Step;
-  readonly since: string;
-  readonly severity: Severity;
-  readonly expect: ReplayExpectation;
-  readonly after: string;
-  readonly symptom: string;
-  readonly shapes: readonly ReportLintShape[];
-}
-
-export interface ReportLint {
-  /** The version the capture was linted from (the baseline's, on the path) and up to. */
-  readonly from: PathVersion;
-  readonly to: PathVersion;
-  readonly apps: readonly { readonly app: string; readonly findings: readonly ReportLintFinding[] }[];
-  /** Why there are no findings to show, when lint could not run. */
-  readonly note?: string;
-}
-
 /** Symptoms compare does not judge per shape. */
 const NOT_JUDGED: ReadonlySet<ReplayExpectation> = new Set(['log-only', 'server-differences', 'not-replayed', 'identical', 'equivalent', 'unavailable']);
 
@@ -155,10 +129,27 @@ export function renderLintSection(lint: ReportLint | undefined): string {
   return out.join('\n');
 }
 
+/** The lint section in HTML: one table per app, the same rows as in Markdown. Pure. */
+export function renderLintSectionHtml(lint: ReportLint | undefined): string {
+  if (!lint) return '';
+  const h = [`<h2 id="lint">Lint findings on replayed shapes (${escXml(lint.from)} → ${escXml(lint.to)})</h2>`];
+  if (lint.note) h.push(`<p>${escXml(lint.note)}</p>`);
+  else if (lint.apps.length === 0) h.push('<p>No lint rule hit a replayed shape.</p>');
+  for (const app of lint.apps) {
+    h.push(`<h3>${escXml(app.app)}</h3><table class="lint"><thead><tr><th>rule</th><th>severity</th><th>since</th><th>expected</th><th>shape</th><th>per candidate</th></tr></thead><tbody>`);
+    for (const f of app.findings)
+      for (const s of f.shapes) {
+        const per = s.candidates.map((c) => `${c.candidate}: ${c.judgement}${c.behaviour !== 'same' ? ` (${c.behaviour})` : ''}`).join('; ');
+        h.push(`<tr><td title="${escXml(f.after)}"><code>${escXml(f.rule)}</code></td><td>${escXml(f.severity)}</td><td>${escXml(f.since)}</td><td>${escXml(f.expect)}</td><td><code>${escXml(s.shapeText.slice(0, 160))}</code></td><td>${escXml(per)}</td></tr>`);
+      }
+    h.push('</tbody></table>');
+  }
+  return h.join('');
+}
+
 /** The report document with its lint findings (`lint`), when the run's captures can still be read. */
 export async function withLintFindings(doc: ReportDocument): Promise<ReportDocument> {
   const lint = await lintForReport(doc);
   if (!lint) return doc;
-  const out: ReportDocument & { readonly lint: ReportLint } = { ...doc, lint };
-  return out;
+  return { ...doc, lint };
 }

@@ -4,6 +4,8 @@ import { DIFF_CLASSES, type DiffClass, type LatencyRow } from '../compare/types.
 import { stackedBarChart } from './charts/bar-chart.ts';
 import { cdfChart } from './charts/cdf-chart.ts';
 import { contentionSectionHtml } from './contention/render-html.ts';
+import { renderLintSectionHtml } from './lint-findings.ts';
+import { plansSectionHtml } from './plans-html.ts';
 import { escXml as esc } from './escape.ts';
 import {
   causesText,
@@ -111,6 +113,8 @@ export function renderHtml(doc: ReportDocument): string {
       h.push('</details>');
     }
   }
+  if (doc.plans) h.push(plansSectionHtml(doc));
+  if (doc.lint) h.push(renderLintSectionHtml(doc.lint));
   if (doc.bench) h.push(contentionSectionHtml(doc.bench));
   h.push(`<footer>mongo-compat report format ${doc.version}, generated ${esc(doc.generatedAt)}.</footer></body></html>`);
   return `${h.join('\n')}\n`;

@@ -1,6 +1,8 @@
 import { pairedCell } from '../compare/latency.ts';
 import { shapeLabel } from '../compare/shape-label.ts';
 import { contentionSectionMarkdown } from './contention/render-markdown.ts';
+import { renderLintSection } from './lint-findings.ts';
+import { plansSectionMarkdown } from './plans-markdown.ts';
 import {
   causesText,
   fmtMs,
@@ -112,6 +114,8 @@ export function renderMarkdown(doc: ReportDocument): string {
       md.push('');
     }
   }
+  if (doc.plans) md.push(...plansSectionMarkdown(doc));
+  if (doc.lint) md.push(renderLintSection(doc.lint));
   if (doc.bench) md.push(...contentionSectionMarkdown(doc.bench));
   return `${md.join('\n')}\n`;
 }

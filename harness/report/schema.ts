@@ -2,6 +2,8 @@ import type { InputCut } from '../store/footer.ts';
 import type { ContentionResult } from '../contention/result.ts';
 import type { AppVerdict, Cause, DiffClass, DiffGroup, LatencyRow, ServerDifferences, StateDifference, VerdictLevel } from '../compare/types.ts';
 import type { PreflightResult, RunTargetInfo } from '../model/run/files.ts';
+import type { ReportLint } from './lint-types.ts';
+import type { ReportPlanShape, ReportPlansInfo } from './plans-types.ts';
 
 /**
  * The report document: the one source every renderer (Markdown, HTML, JUnit,
@@ -46,6 +48,11 @@ export interface ReportDocument {
   readonly noise: readonly { readonly shape: string; readonly paths: readonly { readonly path: string; readonly count: number }[] }[];
   /** The contention benchmark's result when one was given to the report. */
   readonly bench?: ContentionResult;
+  /** Explained operations and their plan changes, from the run's plans.json (`mongo-compat plans`). */
+  readonly plans?: readonly ReportPlanShape[];
+  readonly plansInfo?: ReportPlansInfo;
+  /** Lint findings on the shapes the run replayed, judged against the replay (lint-findings.ts). */
+  readonly lint?: ReportLint;
   readonly exit: ExitInfo;
 }
 

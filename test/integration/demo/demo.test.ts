@@ -59,6 +59,8 @@ describe('mongo-compat demo', () => {
     const ordersShape = Object.entries(app.shapes).find(([, text]) => text.includes('"find":"orders"') && text.includes('"sort":{"placedAt"'))![0];
     const row = app.latency.find((l) => l.shape === ordersShape)!;
     expect(row.judgement).toBe('regression');
+    // The demo explains each read shape on both sides: the report carries the plans, that shape's among them.
+    expect(doc.plans?.some((p) => p.shape === ordersShape)).toBe(true);
     expect(row.ratios.p50!).toBeGreaterThan(1.5);
     const page = await readFile(html, 'utf8');
     expect(page).toContain('docs[].tier');

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { PlansConfigSchema } from '../../../harness/config/schema.ts';
+import { diffPlans, worstLevel, type PlanOutcome } from '../../../harness/plans/diff.ts';
+import { readExplain } from '../../../harness/plans/read.ts';
+import { plansSectionHtml } from '../../../harness/report/plans-html.ts';
+import { plansSectionMarkdown } from '../../../harness/report/plans-markdown.ts';
+import type { ReportPlanShape } from '../../../harness/report/plans-types.ts';
+import type { ReportDocument } from '../../../harness/report/schema.ts';
+import { planFixture } from './fixtures.ts';
+
+function plan(file: string): PlanOutcome {
+  const r = readExplain(planFixture(file).explain);
+  if (!r.ok) throw new Error(r.message);
+  return { ok: true, plan: r.plan };
+}
+
+/** A report holding one explained find: the baseline used an index, the candidate scans the collection. */
+function doc(): ReportDocument {
+  const targets = { A: plan('mongodb-4.2.24-find-ixscan-fetch.json'), B: plan('mongodb-4.2.24-find-collscan.json') };
+  const changes = { B: diffPlans(targets.A, targets.B, PlansConfigSchema.parse({})) };
+  const shape: ReportPlanShape = {
+    shape: 'abc123def456',
+    shapeText: '{"find":"users","filter":{"age":"<script>"}}',
+    cmd: 'find',
+    db: 'shop',
+    coll: 'users',
+    seq: 7,
+    write: false,
+    verbosity: 'executionStats',
+    command: '{"find":"users","filter":{"age":{"$gt":30}}}',
+    targets,
+    changes,
+    level: { B: worstLevel(changes.B) },
+    firstChange: 'B',
+  };
+  const targetsInfo = [
+    { name: 'A', role: 'baseline' as const, uri: 'mongodb://a', serverVersion: '4.2.24' },
+    { name: 'B', role: 'candidate' as const, uri: 'mongodb://b', serverVersion: '4.2.24' },
+  ];
+  return { baseline: 'A', candidates: ['B'], targets: targetsInfo, plans: [shape], plansInfo: { verbosity: 'executionStats', timeLimitMs: 10_000, generatedAt: '2026-12-01T00:00:00Z' } } as unknown as ReportDocument;
+}
+
+describe('the Plans section', () => {
+  it('in Markdown: a row per operation, the change, and both trees indented with the changed nodes starred', () => {
+    const md = plansSectionMarkdown(doc()).join('\n');
+    expect(md).toContain('| find users [abc123def456] | IXSCAN age_1 | COLLSCAN (FAIL) | B |');
+    expect(md).toContain('- FAIL on B: collscan: index scan became a collection scan (baseline used age_1 { age: 1 })');
+    expect(md).toContain('  FETCH\n*   INDEX_SCAN (IXSCAN) age_1 { age: 1 } age: [33.0, 40.0]\n');
+    expect(md).toMatch(/^\* COLLSCAN/m);
+    expect(md).toContain('nReturned 4120, keysExamined 4120, docsExamined 4120');
+  });
+
+  it('in HTML: collapsible trees side by side, changed nodes marked, text escaped', () => {
+    const html = plansSectionHtml(doc());
+    expect(html).toContain('<h2 id="plans">Plans</h2>');
+    expect(html.match(/<code class="changed"/g)).toHaveLength(2);
+    expect(html).toMatch(/<details open><summary><code>FETCH<\/code><\/summary><ul><li><code class="changed"[^>]*>INDEX_SCAN \(IXSCAN\) age_1/);
+    expect(html).toContain('&#60;script&#62;');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('<details id="plan-abc123def456-7" class="group" open>');
+  });
+});
