@@ -10,6 +10,7 @@ type ContentionCliOptions = {
   target: string[];
   out: string;
   json?: boolean;
+  transport: string;
 };
 
 /** The `bench.contention:` section of the config file as flags. */
@@ -34,14 +35,22 @@ export function defineBench(program: Command): void {
   BENCH_CONTENTION_FLAGS.addTo(contention)
     .requiredOption('-o, --out <dir>', 'directory for contention.json, contention.md, contention.html')
     .option('--json', 'print the whole result JSON on stdout instead of the file paths')
+    .option(
+      '--transport <wire|driver>',
+      "how workers reach the server: 'wire' (lean OP_MSG sockets; targets with credentials, TLS or several hosts fall back to the driver) or 'driver' (the mongodb driver)",
+      'wire',
+    )
     .action(async (opts: ContentionCliOptions, cmd: Command) => {
+      const { TRANSPORTS } = await import('../contention/transport.ts');
+      const transport = TRANSPORTS.find((t) => t === opts.transport);
+      if (!transport) throw new UsageError(`bench contention: --transport ${opts.transport}: expected ${TRANSPORTS.join(' or ')}`);
       const { config } = await globalConfig(cmd);
       const section = BENCH_CONTENTION_FLAGS.over(config.bench.contention, opts);
       const targets = collectTargets(opts.target, config.targets);
       if (targets.length === 0) throw new UsageError('bench contention: give at least one --target NAME=TARGET (or targets in the config file)');
       const { contentionSettings } = await import('../contention/settings.ts');
       const { runContentionCli } = await import('../contention/cli-run.ts');
-      const outcome = await runContentionCli({ targets, out: opts.out, settings: contentionSettings(section), log: (line) => process.stderr.write(`${line}\n`) });
+      const outcome = await runContentionCli({ targets, out: opts.out, settings: contentionSettings(section, transport), log: (line) => process.stderr.write(`${line}\n`) });
       const { writeContentionReport } = await import('../report/write.ts');
       await writeContentionReport(outcome.result, outcome.files);
       process.stdout.write(opts.json ? `${JSON.stringify(outcome.result)}\n` : `${JSON.stringify(outcome.files)}\n`);

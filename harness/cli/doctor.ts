@@ -7,7 +7,10 @@ export function defineDoctor(program: Command): void {
     .description('say which target kinds can run on this machine, why not, and which versions they give')
     .option('-t, --target <NAME=TARGET>', 'also check that this target answers (repeatable)', collect, [])
     .option('--json', 'print the findings as JSON on stdout')
-    .action(async (opts: { target: string[]; json?: boolean }, cmd: Command) => {
+    .option('--pg-bin <DIR>', 'look for PostgreSQL server binaries (initdb, postgres) for ferretdb-pg here (same as MONGO_COMPAT_PG_BIN)')
+    .action(async (opts: { target: string[]; json?: boolean; pgBin?: string }, cmd: Command) => {
+      // The ferretdb-pg kind reads its binaries' directory from the environment, for doctor and every start.
+      if (opts.pgBin) process.env.MONGO_COMPAT_PG_BIN = opts.pgBin;
       const { runDoctor, formatDoctor } = await import('../targets/doctor.ts');
       const { config } = await globalConfig(cmd);
       const targets = collectTargets(opts.target, config.targets);

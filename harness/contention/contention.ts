@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { MongoClient } from 'mongodb';
+import { withCeiling } from './harness-check.ts';
 import { findKnee } from './knee.ts';
 import type { ContentionSettings } from './settings.ts';
 import type { BenchTargetInfo, ContentionResult, StepResult, TargetSummary } from './result.ts';
 import { runStep } from './step.ts';
+import { DEFAULT_TRANSPORT, openTransport, type WorkerTransport } from './transport.ts';
 import { WORKLOADS } from './workloads/index.ts';
 
 /**
@@ -18,13 +20,20 @@ import { WORKLOADS } from './workloads/index.ts';
 export interface ContentionTarget extends BenchTargetInfo {
   /** The connection string; may hold credentials, never stored. */
   readonly uri: string;
+  /**
+   * A stand-in that answers from memory (the bench's): its rate is the harness's ceiling,
+   * and the other targets' steps at the same worker count are judged against it.
+   */
+  readonly ceiling?: boolean;
 }
 
 /** The sweep's settings (settings.ts resolves them from flags and config) and its targets. */
-export interface ContentionOptions extends Omit<ContentionSettings, 'workers' | 'broken'> {
+export interface ContentionOptions extends Omit<ContentionSettings, 'workers' | 'broken' | 'transport'> {
   readonly targets: readonly ContentionTarget[];
   readonly workers: readonly number[];
   readonly broken?: boolean;
+  /** `wire` by default (transport.ts). */
+  readonly transport?: ContentionSettings['transport'];
   /** Database the steps use on every target; a fresh random name by default, dropped at the end. */
   readonly dbName?: string;
   readonly sampleMs?: number;
@@ -52,27 +61,30 @@ export class ContentionRun extends EventEmitter {
     const dbName = o.dbName ?? `mc_bench_${randomBytes(4).toString('hex')}`;
     const maxWorkers = Math.max(...o.workers);
     const pool = Math.max(1, Math.ceil(maxWorkers / o.clients));
-    const pools = new Map<string, { clients: MongoClient[]; monitor: MongoClient }>();
+    const transportName = o.transport ?? DEFAULT_TRANSPORT;
+    const pools = new Map<string, { transport?: WorkerTransport; monitor: MongoClient }>();
     const steps: StepResult[] = [];
     try {
       for (const t of o.targets) {
-        // One pool per simulated batch server, sized so each worker has its own connection.
-        const clients = Array.from({ length: o.clients }, () => new MongoClient(t.uri, { maxPoolSize: pool, serverSelectionTimeoutMS: 10_000 }));
         const monitor = new MongoClient(t.uri, { maxPoolSize: 2, serverSelectionTimeoutMS: 10_000 });
-        pools.set(t.name, { clients, monitor });
-        await Promise.all([...clients, monitor].map((c) => c.connect()));
+        const entry: { transport?: WorkerTransport; monitor: MongoClient } = { monitor };
+        pools.set(t.name, entry);
+        await monitor.connect();
+        // One pool per simulated batch server, sized so each worker has its own connection.
+        entry.transport = await openTransport({ uri: t.uri, transport: transportName, pools: o.clients, poolSize: pool });
       }
       const total = o.workers.length * o.targets.length;
       let order = 0;
       for (const workers of o.workers) {
         for (const t of o.targets) {
-          const { clients, monitor } = pools.get(t.name)!;
+          const { transport, monitor } = pools.get(t.name)!;
           this.emit('step-start', { target: t.name, workers, order, total } satisfies StepStartEvent);
           const step = await runStep({
             target: t.name,
             order,
             workers,
-            clients,
+            transport: transport!,
+            clients: o.clients,
             monitor,
             dbName,
             workload,
@@ -88,11 +100,13 @@ export class ContentionRun extends EventEmitter {
         }
       }
     } finally {
-      for (const { clients, monitor } of pools.values()) {
+      for (const { transport, monitor } of pools.values()) {
+        await transport?.close();
         await monitor.db(dbName).dropDatabase().catch(() => undefined);
-        await Promise.all([...clients, monitor].map((c) => c.close().catch(() => undefined)));
+        await monitor.close().catch(() => undefined);
       }
     }
+    const judged = judgeAgainstCeiling(o.targets, steps);
     const result: ContentionResult = {
       bench: 'contention',
       version: 1,
@@ -108,12 +122,13 @@ export class ContentionRun extends EventEmitter {
         seed: o.seed,
         jobs: o.jobs,
         keys: o.keys,
+        transport: transportName,
         broken: o.broken ?? false,
       },
       targets: o.targets.map(({ name, displayUri, product, serverVersion }) => ({ name, displayUri, product, serverVersion })),
-      steps,
-      summary: summarise(o.targets, steps),
-      violations: steps.reduce((n, s) => n + s.invariants.violations, 0),
+      steps: judged,
+      summary: summarise(o.targets, judged),
+      violations: judged.reduce((n, s) => n + s.invariants.violations, 0),
     };
     this.emit('done', result);
     return result;
@@ -128,7 +143,24 @@ export function summarise(targets: readonly BenchTargetInfo[], steps: readonly S
       knee: findKnee(mine.map((s) => ({ workers: s.workers, opsPerSec: s.opsPerSec }))),
       bestOpsPerSec: mine.reduce((m, s) => Math.max(m, s.opsPerSec), 0),
       violations: mine.reduce((n, s) => n + s.invariants.violations, 0),
+      harnessBoundSteps: mine.filter((s) => s.harness?.bound).length,
     };
+  });
+}
+
+/**
+ * Where the run measured a ceiling target (a stand-in answering from memory), each other
+ * target's step is judged again against the ceiling's rate at the same worker count.
+ */
+export function judgeAgainstCeiling(targets: readonly Pick<ContentionTarget, 'name' | 'ceiling'>[], steps: readonly StepResult[]): StepResult[] {
+  const ceilings = new Set(targets.filter((t) => t.ceiling).map((t) => t.name));
+  if (ceilings.size === 0) return [...steps];
+  const best = new Map<number, number>();
+  for (const s of steps) if (ceilings.has(s.target)) best.set(s.workers, Math.max(best.get(s.workers) ?? 0, s.opsPerSec));
+  return steps.map((s) => {
+    const ceiling = best.get(s.workers);
+    if (ceilings.has(s.target) || ceiling === undefined) return s;
+    return s.harness ? { ...s, harness: withCeiling(s.harness, s.windowMs, s.ops, s.opsPerSec, ceiling) } : s;
   });
 }
 

@@ -1,4 +1,5 @@
 import type { LatencySummary } from './histogram.ts';
+import type { HarnessFigure } from './harness-check.ts';
 import type { InvariantReport } from './invariants.ts';
 import type { Knee } from './knee.ts';
 import type { LogFigure } from './server-log.ts';
@@ -34,6 +35,11 @@ export interface StepResult {
   readonly log: LogFigure;
   readonly workload: Readonly<Record<string, number>>;
   readonly invariants: InvariantReport;
+  /**
+   * The harness's own cost over the window, and whether it could have set the rate
+   * (harness-check.ts). Absent in results written before the check existed.
+   */
+  readonly harness?: HarnessFigure;
 }
 
 export interface TargetSummary {
@@ -41,6 +47,8 @@ export interface TargetSummary {
   readonly knee: Knee | undefined;
   readonly bestOpsPerSec: number;
   readonly violations: number;
+  /** Steps whose rate the harness could have set: "harness-bound, inconclusive". */
+  readonly harnessBoundSteps: number;
 }
 
 export interface ContentionResult {

@@ -1,5 +1,6 @@
 import { durationMs } from '../config/duration.ts';
 import type { Config } from '../config/schema.ts';
+import { DEFAULT_TRANSPORT, type TransportName } from './transport.ts';
 import type { WorkloadName } from './workloads/index.ts';
 
 export interface ContentionSettings {
@@ -12,6 +13,11 @@ export interface ContentionSettings {
   readonly seed: number;
   readonly jobs: number;
   readonly keys: number;
+  /**
+   * How workers reach the servers (transport.ts); targets the wire path cannot serve use
+   * the driver. Absent in results written before the wire path existed (they used the driver).
+   */
+  readonly transport?: TransportName;
   /** Claims without the atomic filter: set by tests that prove the invariant check catches it, never by the CLI. */
   readonly broken: boolean;
 }
@@ -21,7 +27,7 @@ export interface ContentionSettings {
  * defaults live there) as the sweep's settings. Pure: durations become milliseconds
  * and worker counts run in ascending order, once each.
  */
-export function contentionSettings(c: Config['bench']['contention']): ContentionSettings {
+export function contentionSettings(c: Config['bench']['contention'], transport: TransportName = DEFAULT_TRANSPORT): ContentionSettings {
   return {
     workload: c.workload,
     workers: [...new Set(c.workers)].sort((a, b) => a - b),
@@ -32,6 +38,7 @@ export function contentionSettings(c: Config['bench']['contention']): Contention
     seed: c.seed,
     jobs: c.jobs,
     keys: c.keys,
+    transport,
     broken: false,
   };
 }

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db, MongoClient } from 'mongodb';
+import { judgeHarness } from './harness-check.ts';
+import type { WorkerTransport } from './transport.ts';
 import { errorCodeName, isFatal } from './error-code.ts';
 import { createLatencyHistogram, encodeHistogram, recordMs, summarise } from './histogram.ts';
 import { logFigure, parseGetLog, type LogSnapshot } from './server-log.ts';
@@ -17,8 +19,11 @@ export interface StepInput {
   readonly target: string;
   readonly order: number;
   readonly workers: number;
-  /** One pool per simulated batch server; worker i uses clients[i % n]. */
-  readonly clients: readonly MongoClient[];
+  /** The workers' connections: one pool per simulated batch server, worker i on pool i % n. */
+  readonly transport: WorkerTransport;
+  /** Pools in the transport (the `clients` setting), recorded with the step. */
+  readonly clients: number;
+  /** Seeding, serverStatus, getLog and the invariant check: never the workers' sockets. */
   readonly monitor: MongoClient;
   readonly dbName: string;
   readonly workload: Workload;
@@ -33,9 +38,9 @@ export interface StepInput {
 
 export async function runStep(input: StepInput): Promise<StepResult> {
   const now = input.clock ?? (() => performance.now());
-  const dbs: Db[] = input.clients.map((c) => c.db(input.dbName));
+  const db: Db = input.monitor.db(input.dbName);
   input.onPhase?.('seed');
-  const run = await input.workload.prepare(dbs[0]!, input.options);
+  const run = await input.workload.prepare(db, input.options);
 
   const hist = createLatencyHistogram();
   const errors: Record<string, number> = {};
@@ -68,7 +73,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     },
   };
 
-  const handles = Array.from({ length: input.workers }, (_, i) => run.worker(i, dbs[i % dbs.length]!));
+  const handles = Array.from({ length: input.workers }, (_, i) => run.worker(i, input.transport.session(i, input.dbName)));
   const loops = handles.map(async (h) => {
     while (!stopped) {
       try {
@@ -85,6 +90,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
   await sleep(input.warmupMs);
   const [beforeStatus, beforeLog] = await Promise.all([serverStatus(admin), getLog(admin)]);
   input.onPhase?.('measure');
+  const cpuAtStart = process.cpuUsage();
   windowStart = now();
   measuring = true;
   const samples: MetricSnapshot[] = [];
@@ -96,22 +102,24 @@ export async function runStep(input: StepInput): Promise<StepResult> {
   }
   measuring = false;
   const windowMs = now() - windowStart;
+  const cpu = process.cpuUsage(cpuAtStart);
   const [afterStatus, afterLog] = await Promise.all([serverStatus(admin), getLog(admin)]);
   stopped = true;
   await Promise.all(loops);
   if (fatal) throw fatal;
 
   input.onPhase?.('verify');
-  const invariants = await run.verify(dbs[0]!);
+  const invariants = await run.verify(db);
+  const opsPerSec = windowMs > 0 ? (ops * 1000) / windowMs : 0;
   return {
     target: input.target,
     workers: input.workers,
-    clients: input.clients.length,
+    clients: input.clients,
     order: input.order,
     warmupMs: input.warmupMs,
     windowMs: Math.round(windowMs),
     ops,
-    opsPerSec: windowMs > 0 ? (ops * 1000) / windowMs : 0,
+    opsPerSec,
     otherOps,
     errors,
     latency: summarise(hist),
@@ -120,6 +128,14 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     log: logFigure(beforeLog, afterLog),
     workload: run.extra(),
     invariants,
+    harness: judgeHarness({
+      transport: input.transport.name,
+      transportNote: input.transport.note,
+      cpuUs: cpu.user + cpu.system,
+      windowMs,
+      ops,
+      opsPerSec,
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { containerProvider } from './container.ts';
 import { ferretDbProvider } from './ferretdb.ts';
+import { ferretDbPgProvider } from './ferretdb-pg.ts';
 import { memoryServerProvider } from './memory-server.ts';
 import { parseTargetSpec } from './spec.ts';
 import type { Availability, RunningTarget, StartOptions, TargetKind, TargetProvider, TargetSpec } from './types.ts';
@@ -12,6 +13,7 @@ export { redactUri } from './redact.ts';
 export const PROVIDERS: Readonly<Record<TargetKind, TargetProvider>> = Object.freeze({
   uri: uriProvider,
   ferretdb: ferretDbProvider,
+  'ferretdb-pg': ferretDbPgProvider,
   'memory-server': memoryServerProvider,
   container: containerProvider,
 });

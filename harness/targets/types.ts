@@ -1,5 +1,5 @@
 /** The four ways mongo-compat obtains a MongoDB-protocol server. */
-export const TARGET_KINDS = Object.freeze(['uri', 'ferretdb', 'memory-server', 'container'] as const);
+export const TARGET_KINDS = Object.freeze(['uri', 'ferretdb', 'ferretdb-pg', 'memory-server', 'container'] as const);
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** A parsed `NAME=TARGET` argument; see spec.ts for the grammar. */

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { checkCounters, invariantReport } from '../invariants.ts';
 import { pick, seededRng, workerSeed } from '../rng.ts';
+import type { WorkerSession } from '../transport.ts';
 import type { OpRecorder, Workload, WorkloadOptions, WorkloadRun } from './types.ts';
 
 /**
@@ -25,8 +26,8 @@ export const hotCounterWorkload: Workload = {
     await col.insertMany(ids.map((_id) => ({ _id, n: 0 })));
     let acknowledged = 0;
     return {
-      worker(id: number, wdb: Db) {
-        const wcol = wdb.collection<CounterDoc>(COLLECTION);
+      worker(id: number, session: WorkerSession) {
+        const inc = Object.freeze({ $inc: { n: 1 } });
         const rng = seededRng(workerSeed(options.seed, id));
         return {
           async step(rec: OpRecorder) {
@@ -35,10 +36,10 @@ export const hotCounterWorkload: Workload = {
             try {
               if (options.broken) {
                 // Read-modify-write without atomicity: loses increments under contention.
-                const cur = await wcol.findOne({ _id });
-                await wcol.updateOne({ _id }, { $set: { n: (cur?.n ?? 0) + 1 } });
+                const cur = await session.findOne(COLLECTION, { _id });
+                await session.updateOne(COLLECTION, { _id }, { $set: { n: Number(cur?.n ?? 0) + 1 } });
               } else {
-                await wcol.findOneAndUpdate({ _id }, { $inc: { n: 1 } }, { returnDocument: 'after' });
+                await session.findAndModify(COLLECTION, { query: { _id }, update: inc });
               }
               acknowledged++;
               rec.ok(t);

@@ -1,7 +1,8 @@
-import type { Db } from 'mongodb';
+import type { Db, Document } from 'mongodb';
 import { checkLocks, invariantReport, type Hold, type Violation } from '../invariants.ts';
 import { pick, seededRng, workerSeed } from '../rng.ts';
 import { isDuplicateKey } from '../error-code.ts';
+import type { WorkerSession } from '../transport.ts';
 import type { OpRecorder, Workload, WorkloadOptions, WorkloadRun } from './types.ts';
 
 /**
@@ -32,32 +33,31 @@ export const lockWorkload: Workload = {
     let acquired = 0;
     let busy = 0;
     return {
-      worker(id: number, wdb: Db) {
-        const col = wdb.collection<LockDoc>(COLLECTION);
+      worker(id: number, session: WorkerSession) {
         const rng = seededRng(workerSeed(options.seed, id));
         let seq = 0;
-        const acquire = async (_id: string, token: string): Promise<LockDoc | null> => {
+        const acquire = async (_id: string, token: string): Promise<Document | null> => {
           const now = new Date();
           const set = { holder: id, token, expiresAt: new Date(now.getTime() + LOCK_TTL_MS) };
           if (options.broken) {
             // Check, then write without the free-or-expired filter: two workers can both win.
-            const cur = await col.findOne({ _id });
+            const cur = (await session.findOne(COLLECTION, { _id })) as LockDoc | null;
             if (cur && cur.holder !== null && cur.expiresAt !== null && cur.expiresAt > now) return null;
-            await col.updateOne({ _id }, { $set: set }, { upsert: true });
+            await session.updateOne(COLLECTION, { _id }, { $set: set }, true);
             return { _id, ...set };
           }
-          return col.findOneAndUpdate(
-            { _id, $or: [{ holder: null }, { expiresAt: { $lt: now } }] },
-            { $set: set },
-            { upsert: true, returnDocument: 'after' },
-          );
+          return session.findAndModify(COLLECTION, {
+            query: { _id, $or: [{ holder: null }, { expiresAt: { $lt: now } }] },
+            update: { $set: set },
+            upsert: true,
+          });
         };
         return {
           async step(rec: OpRecorder) {
             const _id = ids[pick(rng, ids.length)]!;
             const token = `${id}:${seq++}`;
             const t = rec.now();
-            let doc: LockDoc | null;
+            let doc: Document | null;
             try {
               doc = await acquire(_id, token);
               rec.ok(t);
@@ -74,11 +74,11 @@ export const lockWorkload: Workload = {
             const from = rec.now();
             // The critical section: read the lock back. Another holder's token here means
             // the server handed the lock to two workers.
-            const seen = await col.findOne({ _id });
+            const seen = await session.findOne(COLLECTION, { _id });
             rec.other();
             const to = rec.now();
             if (seen?.token !== token) issues.push({ kind: 'lock-two-holders', detail: `worker ${id} held ${_id} (token ${token}) while the server named token ${String(seen?.token)}` });
-            const released = await col.findOneAndUpdate({ _id, holder: id, token }, { $set: { holder: null, token: null, expiresAt: null } });
+            const released = await session.findAndModify(COLLECTION, { query: { _id, holder: id, token }, update: { $set: { holder: null, token: null, expiresAt: null } } });
             rec.other();
             holds.push({ lock: _id, worker: id, from, to });
             if (!released) issues.push({ kind: 'lock-release-lost', detail: `worker ${id} held ${_id} (token ${token}) but its release matched nothing: another worker took the lock` });

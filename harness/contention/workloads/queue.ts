@@ -1,6 +1,7 @@
-import type { Db } from 'mongodb';
+import type { Db, Document } from 'mongodb';
 import { checkQueue, invariantReport, type Claim, type Violation } from '../invariants.ts';
 import { pick, seededRng } from '../rng.ts';
+import type { WorkerSession } from '../transport.ts';
 import type { OpRecorder, Workload, WorkloadOptions, WorkloadRun } from './types.ts';
 
 /**
@@ -53,22 +54,21 @@ export const queueWorkload: Workload = {
     let empty = 0;
     let refills = 0;
     return {
-      worker(id: number, wdb: Db) {
-        const wcol = wdb.collection<JobDoc>(COLLECTION);
+      worker(id: number, session: WorkerSession) {
         let refillSeq = 0;
         const claimAtomic = (rec: OpRecorder) => {
           const t = rec.now();
-          return wcol
-            .findOneAndUpdate(PENDING, { $set: { status: 'running', worker: id, claimedAt: new Date() } }, { sort: SORT, returnDocument: 'after' })
+          return session
+            .findAndModify(COLLECTION, { query: PENDING, update: { $set: { status: 'running', worker: id, claimedAt: new Date() } }, sort: SORT })
             .then((doc) => (rec.ok(t), doc), (err: unknown) => (rec.fail(t, err), undefined));
         };
         // The deliberately broken claim: read the head of the queue, then write without
         // re-checking status. Two workers can read the same head and both "claim" it.
-        const claimBroken = async (rec: OpRecorder) => {
+        const claimBroken = async (rec: OpRecorder): Promise<Document | null | undefined> => {
           const t = rec.now();
           try {
-            const head = await wcol.find(PENDING).sort(SORT).limit(1).next();
-            if (head) await wcol.updateOne({ _id: head._id }, { $set: { status: 'running', worker: id, claimedAt: new Date() } });
+            const head = await session.findOne(COLLECTION, PENDING, SORT);
+            if (head) await session.updateOne(COLLECTION, { _id: head._id }, { $set: { status: 'running', worker: id, claimedAt: new Date() } });
             rec.ok(t);
             return head ? { ...head, worker: id } : null;
           } catch (err) {
@@ -86,14 +86,15 @@ export const queueWorkload: Workload = {
               refills++;
               const batch = seedJobs(options.seed + id * 7919 + refillSeq, REFILL_BATCH, `r${id}-${refillSeq}-`);
               refillSeq++;
-              await wcol.insertMany(batch, { ordered: false });
+              await session.insertMany(COLLECTION, batch);
               rec.other();
               return;
             }
-            claims.push({ jobId: doc._id, worker: id });
-            const done = await wcol.updateOne({ _id: doc._id, status: 'running', worker: id }, { $set: { status: 'done', doneAt: new Date() } });
+            const jobId = String(doc._id);
+            claims.push({ jobId, worker: id });
+            const matched = await session.updateOne(COLLECTION, { _id: jobId, status: 'running', worker: id }, { $set: { status: 'done', doneAt: new Date() } });
             rec.other();
-            if (done.matchedCount !== 1) issues.push({ kind: 'job-completion-lost', detail: `worker ${id} claimed job ${doc._id} but could not mark it done: another worker owns it` });
+            if (matched !== 1) issues.push({ kind: 'job-completion-lost', detail: `worker ${id} claimed job ${jobId} but could not mark it done: another worker owns it` });
           },
         };
       },

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { InvariantReport } from '../invariants.ts';
+import type { WorkerSession } from '../transport.ts';
 
 /** How a workload reports each findAndModify to the step runner, which owns the clock and histogram. */
 export interface OpRecorder {
@@ -30,7 +31,8 @@ export interface WorkerHandle {
 
 /** One step's workload state: seeded data, workers and the final check. */
 export interface WorkloadRun {
-  worker(id: number, db: Db): WorkerHandle;
+  /** A worker sends its measured operations through `session` (wire or driver, see transport.ts). */
+  worker(id: number, session: WorkerSession): WorkerHandle;
   /** Reads the server's final state and checks the invariants. */
   verify(db: Db): Promise<InvariantReport>;
   /** Figures specific to the workload (empty claims, refills, busy locks…). */

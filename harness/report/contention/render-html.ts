@@ -2,7 +2,7 @@ import { fmtNum, fmtUs, kneeSentence } from '../../contention/format.ts';
 import type { ContentionResult } from '../../contention/result.ts';
 import { lineChart, type LineSeries, type Marker } from '../charts/line-chart.ts';
 import { escXml as esc } from '../escape.ts';
-import { fmtErrors, fmtLog, fmtMetric, settingsLine, stepsOf } from './format.ts';
+import { fmtErrors, fmtHarness, fmtLog, fmtMetric, harnessBoundSentence, settingsLine, stepsOf } from './format.ts';
 
 /**
  * The contention result as one self-contained HTML file (contention.html): inline CSS
@@ -28,13 +28,15 @@ export function renderContentionHtml(result: ContentionResult): string {
   h.push('</ul><h2>Summary</h2><ul>');
   for (const t of result.targets) h.push(`<li>${esc(kneeSentence(result, t.name))}</li>`);
   h.push('</ul>');
+  const bound = harnessBoundSentence(result);
+  if (bound) h.push(`<p class="warn">${esc(bound)}</p>`);
   h.push(result.violations === 0 ? '<p class="ok">Invariants held in every step.</p>' : `<p class="bad">INVARIANT VIOLATIONS: ${result.violations}. Exactly-once / single-holder guarantees were broken; see below.</p>`);
   h.push(`<div class="charts"><figure>${tputSvg}</figure><figure>${p99Svg}</figure></div>`);
-  h.push('<h2>Scaling</h2><table><tr><th>target</th><th>workers</th><th>ops/s</th><th>p50</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>errors</th><th>invariants</th></tr>');
+  h.push('<h2>Scaling</h2><table><tr><th>target</th><th>workers</th><th>ops/s</th><th>p50</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>errors</th><th>invariants</th><th>harness</th></tr>');
   for (const t of result.targets) {
     for (const s of stepsOf(result, t.name)) {
       const l = s.latency;
-      h.push(`<tr><td>${esc(t.name)}</td><td class="n">${s.workers}</td><td class="n">${fmtNum(s.opsPerSec, 1)}</td><td class="n">${fmtUs(l.p50Us)}</td><td class="n">${fmtUs(l.p95Us)}</td><td class="n">${fmtUs(l.p99Us)}</td><td class="n">${fmtUs(l.p999Us)}</td><td class="n">${fmtUs(l.maxUs)}</td><td>${esc(fmtErrors(s.errors))}</td><td class="${s.invariants.violations === 0 ? 'ok' : 'bad'}">${s.invariants.violations === 0 ? 'held' : `${s.invariants.violations} violated`}</td></tr>`);
+      h.push(`<tr><td>${esc(t.name)}</td><td class="n">${s.workers}</td><td class="n">${fmtNum(s.opsPerSec, 1)}</td><td class="n">${fmtUs(l.p50Us)}</td><td class="n">${fmtUs(l.p95Us)}</td><td class="n">${fmtUs(l.p99Us)}</td><td class="n">${fmtUs(l.p999Us)}</td><td class="n">${fmtUs(l.maxUs)}</td><td>${esc(fmtErrors(s.errors))}</td><td class="${s.invariants.violations === 0 ? 'ok' : 'bad'}">${s.invariants.violations === 0 ? 'held' : `${s.invariants.violations} violated`}</td><td${s.harness?.bound ? ' class="warn"' : ''}>${esc(fmtHarness(s))}</td></tr>`);
     }
   }
   h.push('</table><h2>Server metrics (measured window)</h2>');
@@ -88,4 +90,4 @@ function round(n: number): number {
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}td.na{color:#888;font-style:italic}
-.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;max-width:100%}svg.chart{max-width:100%;height:auto}`;
+.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}.warn{color:#9a6700;font-weight:bold}.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;max-width:100%}svg.chart{max-width:100%;height:auto}`;

@@ -1,7 +1,7 @@
 import { fmtNum, fmtUs, kneeSentence } from '../../contention/format.ts';
 import type { ContentionResult } from '../../contention/result.ts';
 import { mdCell as cell } from '../format.ts';
-import { fmtErrors, fmtLog, fmtMetric, settingsLine, stepsOf } from './format.ts';
+import { fmtErrors, fmtHarness, fmtLog, fmtMetric, harnessBoundSentence, settingsLine, stepsOf } from './format.ts';
 
 /** The contention result as Markdown (contention.md): summary with knees, invariants, per-step tables. Pure. */
 export function renderContentionMarkdown(result: ContentionResult): string {
@@ -14,14 +14,16 @@ export function renderContentionMarkdown(result: ContentionResult): string {
   out.push('', '## Summary', '');
   for (const t of result.targets) out.push(`- ${kneeSentence(result, t.name)}`);
   out.push('');
+  const bound = harnessBoundSentence(result);
+  if (bound) out.push(`**${bound}**`, '');
   out.push(result.violations === 0 ? '**Invariants held** in every step.' : `**INVARIANT VIOLATIONS: ${result.violations}.** The server (or worker) broke exactly-once / single-holder guarantees; see below.`, '');
   out.push('## Scaling', '');
-  out.push('| target | workers | ops/s | p50 | p95 | p99 | p99.9 | max | errors | invariants |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  out.push('| target | workers | ops/s | p50 | p95 | p99 | p99.9 | max | errors | invariants | harness |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|');
   for (const t of result.targets) {
     for (const s of stepsOf(result, t.name)) {
       const l = s.latency;
-      out.push(`| ${cell(t.name)} | ${s.workers} | ${fmtNum(s.opsPerSec, 1)} | ${fmtUs(l.p50Us)} | ${fmtUs(l.p95Us)} | ${fmtUs(l.p99Us)} | ${fmtUs(l.p999Us)} | ${fmtUs(l.maxUs)} | ${cell(fmtErrors(s.errors))} | ${s.invariants.violations === 0 ? 'held' : `**${s.invariants.violations} violated**`} |`);
+      out.push(`| ${cell(t.name)} | ${s.workers} | ${fmtNum(s.opsPerSec, 1)} | ${fmtUs(l.p50Us)} | ${fmtUs(l.p95Us)} | ${fmtUs(l.p99Us)} | ${fmtUs(l.p999Us)} | ${fmtUs(l.maxUs)} | ${cell(fmtErrors(s.errors))} | ${s.invariants.violations === 0 ? 'held' : `**${s.invariants.violations} violated**`} | ${s.harness?.bound ? `**${cell(fmtHarness(s))}**` : cell(fmtHarness(s))} |`);
     }
   }
   out.push('', '## Server metrics per step (measured window)', '');

@@ -7,7 +7,7 @@ describe('mongo-compat doctor', () => {
     const result = await runCli(['doctor', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { kinds: { kind: string; usable: boolean; detail: string; ms: number }[] };
-    expect(report.kinds.map((k) => k.kind)).toEqual(['uri', 'ferretdb', 'memory-server', 'container']);
+    expect(report.kinds.map((k) => k.kind)).toEqual(['uri', 'ferretdb', 'ferretdb-pg', 'memory-server', 'container']);
     for (const k of report.kinds) {
       expect(k.ms).toBeLessThan(15_000);
       expect(k.detail).not.toContain('\n');

@@ -6,7 +6,7 @@ describe('contentionSettings', () => {
   it('takes the schema defaults of bench.contention', () => {
     expect(contentionSettings(ConfigSchema.parse({}).bench.contention)).toEqual({
       workload: 'queue', workers: [1, 2, 4, 8, 16, 32, 64, 128], clients: 1, durationMs: 30_000, warmupMs: 5000,
-      indexes: true, seed: 1, jobs: 10_000, keys: 4, broken: false,
+      indexes: true, seed: 1, jobs: 10_000, keys: 4, transport: 'wire', broken: false,
     });
   });
 
