@@ -6,7 +6,7 @@
  * need the same type take it from `model/`. ARCHITECTURE.md describes each folder.
  *
  *   8  cli                                  the command line, an adapter over the stages
- *   7  demo                                 whole jobs made of stages
+ *   7  demo · suite                         whole jobs made of stages (suite: the nightly regression replay)
  *   6  report                               the report document and its renderers
  *   5  compare                              pure comparison of run outcomes
  *   4  contention                           the findAndModify benchmark (may use replay's transport)
@@ -24,7 +24,7 @@ export const LAYERS = Object.freeze([
   ['contention', 'plans'],
   ['compare'],
   ['report'],
-  ['demo'],
+  ['demo', 'suite'],
   ['cli'],
 ]);
 
@@ -51,7 +51,7 @@ export function layerRules(root = 'harness') {
   });
   rules.push({
     name: 'scenarios-only-from-the-top',
-    comment: 'scenarios/ are workloads: only demo, cli (and later suite) run them',
+    comment: 'scenarios/ are workloads: only demo and cli run them (suite gets their captures through cli)',
     severity: 'error',
     from: { path: `^${esc(root)}/`, pathNot: [folderPath(root, 'demo'), folderPath(root, 'cli')] },
     to: { path: '^scenarios/' },

@@ -12,6 +12,7 @@ import { defineRun } from './run.ts';
 import { defineServer } from './server.ts';
 import { defineReplay } from './replay.ts';
 import { defineScenario } from './scenario.ts';
+import { defineSuite } from './suite.ts';
 
 /**
  * The command-line adapter: each subcommand parses flags, loads the config, calls a
@@ -38,5 +39,6 @@ export function buildProgram(): Command {
   definePlans(program);
   defineDemo(program);
   defineScenario(program);
+  defineSuite(program);
   return program;
 }
