@@ -1,10 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { mountSmallDisk } from '../../helpers/small-disk.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
 import { REPO_ROOT, runCli } from '../../helpers/cli.ts';
@@ -12,25 +11,8 @@ import { waitFor } from '../../helpers/wait-for.ts';
 
 const BIN = join(REPO_ROOT, 'bin/mongo-compat.js');
 
-/** A 512 KiB tmpfs, when this machine lets the test mount one. */
-function mountSmallDisk(): { dir: string; unmount: () => void } | string {
-  const dir = mkdtempSync(join(tmpdir(), 'mc-proxy-fulldisk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    return `cannot mount a small tmpfs here (${(err as Error).message.split('\n')[0]})`;
-  }
-  return {
-    dir,
-    unmount: () => {
-      execFileSync('umount', ['-l', dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
-const disk = mountSmallDisk();
+const disk = mountSmallDisk('512k', 'mc-proxy-fulldisk-');
 
 describe.skipIf(typeof disk === 'string')(`mongo-compat proxy recording onto a disk that fills${typeof disk === 'string' ? ` (skipped: ${disk})` : ''}`, () => {
   const d = disk as { dir: string; unmount: () => void };

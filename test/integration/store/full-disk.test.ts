@@ -1,33 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mountSmallDisk } from '../../helpers/small-disk.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCaptureWriter } from '../../../harness/store/writer.ts';
 import { readCapture } from '../../../harness/store/reader.ts';
 import type { CaptureFooter } from '../../../harness/store/footer.ts';
 import { HEADER, sampleRecord } from '../../unit/store/helpers.ts';
 
-/** A 256 KiB tmpfs, when this machine lets the test mount one (root, or a user namespace). */
-function mountSmallDisk(): { dir: string; unmount: () => void } | string {
-  const dir = mkdtempSync(join(tmpdir(), 'mc-fulldisk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    return `cannot mount a small tmpfs here (${(err as Error).message.split('\n')[0]})`;
-  }
-  return {
-    dir,
-    unmount: () => {
-      execFileSync('umount', ['-l', dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
-const disk = mountSmallDisk();
+const disk = mountSmallDisk('256k', 'mc-fulldisk-');
 const why = typeof disk === 'string' ? disk : '';
 
 describe.skipIf(typeof disk === 'string')(`the capture writer on a full disk${why ? ` (skipped: ${why})` : ''}`, () => {
