@@ -10,11 +10,12 @@
 //  the price lookup made FACTOR × slower by a relay that holds its replies back (relay.ts), or
 //  the audit upsert made to fail by a unique index; detected when the verdict names the change
 //  (judge.ts). Both sides sit behind a relay, so the hop is the same on each and only the
-//  injected slowdown differs. A slowdown run's two sides are one server behind two relays
-//  (reads only: writes are not replayed twice on one server): two processes on a shared
-//  machine differ in speed by up to 1.4× for as long as they run, which would add to or
-//  cancel the injected factor, so the slowdown runs measure the method's power against a
-//  known factor while the A/A runs measure what placement alone does.
+//  injected slowdown differs. The candidate's relay holds each lookup's reply until FACTOR ×
+//  the time the *baseline's* server took for the same lookup (relay.ts, `reference`): two
+//  processes on a shared machine differ in speed by up to 1.4× for as long as they run,
+//  which would add to or cancel a factor taken from the candidate's own time, so the
+//  slowdown runs measure the method's power against a known factor while the A/A runs
+//  measure what placement alone does.
 //  All the while one core is kept busy by a spinning process, as on a shared CI machine.
 // Targets (issue 13): aaFalseAlarms = 0 over ≥ 20 runs; every injected result change and
 // failure detected; ≥ 19 of 20 slowdowns with ≥ 50 samples per side.
@@ -129,9 +130,9 @@ const timed = async <T>(phase: keyof typeof phases, fn: () => Promise<T>): Promi
 };
 
 let runSeq = 0;
-async function replayAndReport(label: string, baselines: readonly string[], candidates: readonly string[], capture: Capture, allowWrites = true): Promise<ReportDocument> {
+async function replayAndReport(label: string, baselines: readonly string[], candidates: readonly string[], capture: Capture): Promise<ReportDocument> {
   const out = join(dir, 'runs', `${String(++runSeq).padStart(3, '0')}-${label}`);
-  await timed('replay', () => replay({ captures: capture.files, baselines, candidates, out, allowWrites, concurrency: CONCURRENCY, signal: stopping.signal }));
+  await timed('replay', () => replay({ captures: capture.files, baselines, candidates, out, allowWrites: true, concurrency: CONCURRENCY, signal: stopping.signal }));
   const doc = await timed('report', () => buildReport(out, config));
   if (!KEEP) await rm(out, { recursive: true, force: true });
   return doc;
@@ -206,10 +207,8 @@ try {
   const abStart = performance.now();
   const [base, cand] = await timed('start', () => Promise.all([start('base'), start('cand')]));
   const baseRelay = await startDelayRelay({ host: '127.0.0.1', port: base.port }, isLookup);
-  const candRelay = await startDelayRelay({ host: '127.0.0.1', port: cand.port }, isLookup);
-  /** The slowdown runs' candidate: the baseline's own server behind a relay that holds the lookup's replies. */
-  const slowRelay = await startDelayRelay({ host: '127.0.0.1', port: base.port }, isLookup, FACTOR);
-  relays.push(baseRelay, candRelay, slowRelay);
+  const candRelay = await startDelayRelay({ host: '127.0.0.1', port: cand.port }, isLookup, 1, { reference: baseRelay });
+  relays.push(baseRelay, candRelay);
   const kinds = schedule({ slowdown: RUNS, document: OTHER_RUNS, failure: OTHER_RUNS });
   for (let i = 0; i < kinds.length && !stopping.signal.aborted; i++) {
     const kind = kinds[i]!;
@@ -217,10 +216,9 @@ try {
       await Promise.all([seedServer(base.uri), seedServer(cand.uri)]);
       await applyInjection(kind, cand.uri);
     });
-    const slow = kind === 'slowdown';
-    const candSide = slow ? slowRelay : candRelay;
+    candRelay.factor = kind === 'slowdown' ? FACTOR : 1;
     for (const r of relays) r.reset();
-    const doc = await replayAndReport(kind, [`base=${baseRelay.uri}`], [`cand=${candSide.uri}`], capture, !slow);
+    const doc = await replayAndReport(kind, [`base=${baseRelay.uri}`], [`cand=${candRelay.uri}`], capture);
     const target: AbTarget =
       kind === 'document'
         ? { kind, app: DEMO_APP, coll: 'orders' }
@@ -245,9 +243,9 @@ try {
       detail += `; the refused insert: ${cls}`;
     } else {
       const row = latencyRow(doc, STORE_APP, 'cand', capture.lookupShape);
-      ab.heldReplies.push(candSide.counts.delayed);
-      if (candSide.counts.compressed > 0) log(`      warning: ${candSide.counts.compressed} compressed request(s) the relay could not read`);
-      if (candSide.counts.delayed > 0) ab.addedUs.push(candSide.counts.addedUs / candSide.counts.delayed);
+      ab.heldReplies.push(candRelay.counts.delayed);
+      if (candRelay.counts.compressed > 0) log(`      warning: ${candRelay.counts.compressed} compressed request(s) the relay could not read`);
+      if (candRelay.counts.delayed > 0) ab.addedUs.push(candRelay.counts.addedUs / candRelay.counts.delayed);
       if (row) {
         ab.slowSamples.push(Math.min(row.baseline.count, row.candidateStats.count));
         if (row.ratios.p50 !== null) ab.slowRatios.push(row.ratios.p50);
@@ -255,7 +253,7 @@ try {
         const j = `${row.judgement} ${row.level}`;
         ab.slowJudgements[j] = (ab.slowJudgements[j] ?? 0) + 1;
         // The statistics behind the judgement are in the reason's own words; the row gives the plain figures.
-        detail += ` | ${row.judgement}, level ${row.level}, p50 ${row.baseline.p50} → ${row.candidateStats.p50} µs (×${row.ratios.p50?.toFixed(2)}), p99 ×${row.ratios.p99?.toFixed(2)}, ${row.baseline.count}/${row.candidateStats.count} samples, server time at the relays p50 ${Math.round(median(baseRelay.serviceUs) ?? 0)} → ${Math.round(median(candSide.serviceUs) ?? 0)} µs, ${candSide.counts.delayed} replies held ${Math.round(candSide.counts.addedUs / Math.max(1, candSide.counts.delayed))} µs on average${row.paired ? `; paired ×${row.paired.ratio.toFixed(2)} [${row.paired.lower.toFixed(2)}, ${row.paired.upper.toFixed(2)}]` : ''}`;
+        detail += ` | ${row.judgement}, level ${row.level}, p50 ${row.baseline.p50} → ${row.candidateStats.p50} µs (×${row.ratios.p50?.toFixed(2)}), p99 ×${row.ratios.p99?.toFixed(2)}, ${row.baseline.count}/${row.candidateStats.count} samples, server time at the relays p50 ${Math.round(median(baseRelay.serviceUs) ?? 0)} → ${Math.round(median(candRelay.serviceUs) ?? 0)} µs, ${candRelay.counts.delayed} replies held ${Math.round(candRelay.counts.addedUs / Math.max(1, candRelay.counts.delayed))} µs on average${row.paired ? `; paired ×${row.paired.ratio.toFixed(2)} [${row.paired.lower.toFixed(2)}, ${row.paired.upper.toFixed(2)}]` : ''}`;
       }
     }
     log(`A/B ${i + 1}/${kinds.length} ${kind}: exit ${doc.exit.status}, ${verdictsOf(doc)}; ${detail}${collateral.length ? `; ${collateral.length} other reason(s)` : ''}`);

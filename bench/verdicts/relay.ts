@@ -17,6 +17,12 @@ import { BSON } from 'mongodb';
  * within minutes, and a fixed delay would inject 1.3× at one moment and 2× at the next.
  * With `factor` 1 it only adds the hop, so a baseline placed behind one pays the same
  * hop as the candidate and the difference between them is the injected slowdown alone.
+ *
+ * With a `reference` relay (the baseline's), the held reply waits until `factor` × the
+ * time the *reference* server took for the same request (matched by the command's filter
+ * and how many times that filter came before): the injected slowdown is then relative to
+ * the baseline whatever the candidate server's own speed, so a candidate process that
+ * happens to run slower or faster on the shared machine neither adds to it nor hides it.
  */
 export interface DelayRelay {
   readonly port: number;
@@ -29,29 +35,58 @@ export interface DelayRelay {
   reset(): void;
   /** Time at the relay of a matched request ÷ the server's time; 1: no delay. */
   factor: number;
+  /** Calls `fn` with the server's time (ns) of the matched request `key` once it is known. */
+  timeOf(key: string, fn: (ns: bigint) => void): void;
   stop(): Promise<void>;
 }
+
+/** Which occurrence of a filter a matched request is: the same on every relay the replay sends it to. */
+function keyOf(command: BSON.Document, seen: Map<string, number>): string {
+  const filter = BSON.EJSON.stringify(command.filter ?? {}, { relaxed: false });
+  const n = (seen.get(filter) ?? 0) + 1;
+  seen.set(filter, n);
+  return `${filter}#${n}`;
+}
+
+/** How long a held reply waits for the reference's time before it falls back to its own. */
+const REFERENCE_WAIT_NS = 5_000_000_000n;
 
 const OP_MSG = 2013;
 const OP_COMPRESSED = 2012;
 
-export async function startDelayRelay(upstream: { host: string; port: number }, match: (command: BSON.Document) => boolean, factor = 1): Promise<DelayRelay> {
+export async function startDelayRelay(
+  upstream: { host: string; port: number },
+  match: (command: BSON.Document) => boolean,
+  factor = 1,
+  options: { reference?: DelayRelay } = {},
+): Promise<DelayRelay> {
   const sockets = new Set<net.Socket>();
   const counts = { matched: 0, delayed: 0, addedUs: 0, compressed: 0 };
+  /** Matched requests' server times by key, and who waits for one. */
+  const times = new Map<string, bigint>();
+  const waiting = new Map<string, ((ns: bigint) => void)[]>();
+  const seen = new Map<string, number>();
+  const publish = (key: string, ns: bigint): void => {
+    times.set(key, ns);
+    for (const fn of waiting.get(key) ?? []) fn(ns);
+    waiting.delete(key);
+  };
   const server = net.createServer((client) => {
     client.setNoDelay(true);
     const up = net.connect({ host: upstream.host, port: upstream.port, noDelay: true });
     sockets.add(client).add(up);
-    /** requestId → when the request reached the relay (hrtime ns). */
-    const held = new Map<number, bigint>();
-    const queue: { msg: Buffer; at: bigint }[] = [];
-    let waiting = false;
+    /** requestId → when the request reached the relay (hrtime ns) and its key. */
+    const held = new Map<number, { sent: bigint; key: string }>();
+    /** Replies in order; `at` null while the reference's time is awaited. */
+    const queue: { msg: Buffer; at: bigint | null }[] = [];
+    let timer = false;
     const pump = (): void => {
-      waiting = false;
+      timer = false;
       while (queue.length > 0) {
         const head = queue[0]!;
+        if (head.at === null) return; // released when the reference's time arrives
         if (head.at > process.hrtime.bigint()) {
-          waiting = true;
+          timer = true;
           waitUntil(head.at, pump);
           return;
         }
@@ -59,33 +94,57 @@ export async function startDelayRelay(upstream: { host: string; port: number }, 
         client.write(head.msg);
       }
     };
+    const release = (entry: { at: bigint | null }, at: bigint, now: bigint): void => {
+      const addNs = at - now;
+      if (addNs > 0n) {
+        counts.delayed++;
+        counts.addedUs += Number(addNs) / 1000;
+      }
+      entry.at = at;
+      if (!timer) pump();
+    };
     const requests = framer((msg) => {
       const command = commandOf(msg, counts);
       if (command !== undefined && match(command)) {
         counts.matched++;
-        held.set(msg.readInt32LE(4), process.hrtime.bigint());
+        held.set(msg.readInt32LE(4), { sent: process.hrtime.bigint(), key: keyOf(command, seen) });
       }
     });
     const replies = framer((msg) => {
       const now = process.hrtime.bigint();
       const responseTo = msg.readInt32LE(8);
-      const sent = held.get(responseTo);
-      let addNs = 0n;
-      if (sent !== undefined) {
-        held.delete(responseTo);
-        relay.serviceUs.push(Number(now - sent) / 1000);
-        addNs = BigInt(Math.round(Number(now - sent) * (relay.factor - 1)));
-      }
-      if (addNs > 0n) {
-        counts.delayed++;
-        counts.addedUs += Number(addNs) / 1000;
-      }
-      if (addNs <= 0n && queue.length === 0) {
-        client.write(msg);
+      const req = held.get(responseTo);
+      if (req === undefined || relay.factor <= 1) {
+        if (req !== undefined) {
+          held.delete(responseTo);
+          relay.serviceUs.push(Number(now - req.sent) / 1000);
+          publish(req.key, now - req.sent);
+        }
+        if (queue.length === 0) client.write(msg);
+        else queue.push({ msg, at: now });
         return;
       }
-      queue.push({ msg, at: now + addNs });
-      if (!waiting) pump();
+      held.delete(responseTo);
+      const own = now - req.sent;
+      relay.serviceUs.push(Number(own) / 1000);
+      publish(req.key, own);
+      const scaled = (ns: bigint): bigint => BigInt(Math.round(Number(ns) * relay.factor));
+      const entry: { msg: Buffer; at: bigint | null } = { msg, at: null };
+      queue.push(entry);
+      const ref = options.reference;
+      if (!ref) return release(entry, req.sent + scaled(own), now);
+      let done = false;
+      const fallback = setTimeout(() => {
+        if (done) return;
+        done = true;
+        release(entry, req.sent + scaled(own), process.hrtime.bigint());
+      }, Number(REFERENCE_WAIT_NS / 1_000_000n));
+      ref.timeOf(req.key, (refNs) => {
+        if (done) return;
+        done = true;
+        clearTimeout(fallback);
+        release(entry, req.sent + scaled(refNs), process.hrtime.bigint());
+      });
     });
     const end = (): void => {
       client.destroy();
@@ -116,6 +175,14 @@ export async function startDelayRelay(upstream: { host: string; port: number }, 
     reset() {
       Object.assign(counts, { matched: 0, delayed: 0, addedUs: 0, compressed: 0 });
       relay.serviceUs.length = 0;
+      times.clear();
+      waiting.clear();
+      seen.clear();
+    },
+    timeOf(key, fn) {
+      const ns = times.get(key);
+      if (ns !== undefined) fn(ns);
+      else waiting.set(key, [...(waiting.get(key) ?? []), fn]);
     },
     stop: () =>
       new Promise<void>((resolve) => {
