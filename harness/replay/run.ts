@@ -1,4 +1,4 @@
-import { readCapture, readCaptureHeader, type CaptureIssue } from '../store/reader.ts';
+import { readCapture, readCaptureHeader, type CaptureDamage, type CaptureIssue } from '../store/reader.ts';
 import type { CaptureHeader, OperationRecord } from '../model/record.ts';
 import { PreflightMismatchError, UsageError } from '../errors.ts';
 import { parseTargetSpec, startTarget, type RunningTarget } from '../targets/index.ts';
@@ -108,11 +108,14 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     const guard = await writeGuard(live, headers, req.allowWrites ?? false, log);
 
     const issues: CaptureIssue[] = [];
+    /** Damaged compressed data the reader skipped, per file, and what it read after it (store/resync.ts). */
+    const damage: CaptureDamage[] = [];
     const records = (): AsyncIterable<OperationRecord> =>
       readCapture(req.captures, {
         onIssue: (i) => {
           if (issues.length < 1000) issues.push(i);
         },
+        onDamage: (d) => damage.push(d),
       });
 
     // Pre-scan: the total for progress, and the namespaces to check before starting.
@@ -141,6 +144,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     }
     const issuesBeforeReplay = issues.length;
     issues.length = 0;
+    damage.length = 0;
     const notes: string[] = [...guard.notes];
     const pre: PreflightResult = await preflight(live, namespaces, opTimeoutMs);
     if (!pre.alike) {
@@ -202,6 +206,11 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     if (issuesBeforeReplay > 0 || issues.length > 0) {
       const first = issues[0];
       notes.push(`capture: ${issues.length} record(s) unreadable and skipped${first ? ` (first: ${first.file}:${first.line} ${first.code} ${first.message})` : ''}`);
+    }
+    for (const d of damage) {
+      const line = `capture ${d.file}: damaged compressed data, ${d.members} batch(es) and ${d.bytesSkipped} compressed byte(s) skipped; ${d.recordsRecovered} record(s) read after the damage${d.restLost ? '; the rest of the file could not be read' : ''}`;
+      notes.push(line);
+      log(`warning: ${line}`);
     }
     const lag = result.scheduleLag;
     const run: RunJson = {
