@@ -198,6 +198,20 @@ export class ReportInputError extends CompatError {
   }
 }
 
+/** A scenario cannot run: unknown name, bad scale or count, no TLS tooling, a target that refused the seed. */
+export class ScenarioError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_SCENARIO', message, options);
+  }
+}
+
+/** The suite cannot run or keep its history: no apps, no baseline, an app whose captures match nothing, an unwritable history. */
+export class SuiteError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_SUITE', message, options);
+  }
+}
+
 /** The demo could not complete a stage (a server, the proxy, the replay). */
 export class DemoError extends CompatError {
   constructor(message: string, options?: { cause?: unknown }) {

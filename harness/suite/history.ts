@@ -1,7 +1,7 @@
 import { open, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VerdictLevel } from '../compare/types.ts';
-import { SuiteError } from './errors.ts';
+import { SuiteError } from '../errors.ts';
 
 /**
  * The history of suite runs: one JSON line per run in HISTORY_DIR/history.jsonl.

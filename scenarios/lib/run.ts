@@ -6,7 +6,7 @@ import { openCaptureWriter, type CaptureWriter } from '../../harness/store/write
 import { startTarget, type RunningTarget } from '../../harness/targets/index.ts';
 import { SCENARIOS } from '../registry.ts';
 import { DriverRecorder } from './driver-recorder.ts';
-import { ScenarioError } from './errors.ts';
+import { ScenarioError } from '../../harness/errors.ts';
 import { execute } from './execute.ts';
 import { LegacyClient } from './legacy-client.ts';
 import type { Scenario } from './model.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ScenarioError } from './errors.ts';
+import { ScenarioError } from '../../harness/errors.ts';
 
 /**
  * A throw-away self-signed certificate for the proxy's TLS listener (DRE connects over
