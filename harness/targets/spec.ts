@@ -8,6 +8,7 @@ import { TARGET_KINDS, type TargetKind, type TargetSpec } from './types.ts';
  *
  *   [NAME=]mongodb://…            an existing deployment (also mongodb+srv://, or uri:mongodb://…)
  *   [NAME=]ferretdb[:VERSION][+rs]
+ *   [NAME=]ferretdb-pg[:VERSION][+rs]      FerretDB over a throwaway PostgreSQL
  *   [NAME=]memory-server:VERSION[+rs]      e.g. memory-server:4.4.29+rs
  *   [NAME=]container:TAG|IMAGE:TAG[+rs]    e.g. container:7.0, container:mongo:7.0+rs
  *
@@ -43,7 +44,7 @@ export function parseTargetSpec(text: string): TargetSpec {
   const version = colon === -1 ? undefined : body.slice(colon + 1);
   if (!isKind(kindText) || kindText === 'uri') {
     throw new TargetSpecError(
-      `unknown target kind '${kindText}': expected a mongodb:// URI, ferretdb, memory-server:VERSION or container:TAG`,
+      `unknown target kind '${kindText}': expected a mongodb:// URI, ferretdb, ferretdb-pg, memory-server:VERSION or container:TAG`,
     );
   }
   const kind = kindText;
