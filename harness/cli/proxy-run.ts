@@ -26,28 +26,6 @@ export interface ProxyLimitSettings {
   readonly messageTimeoutMs?: number;
 }
 
-/** --max-connections, --max-buffer-mb and --message-timeout, each checked; absent ones keep the proxy's defaults. */
-export function resolveProxyLimits(flags: Readonly<Record<string, unknown>>): { limits: ProxyLimitSettings } {
-  const num = (flag: string, raw: unknown, integer: boolean): number | undefined => {
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      throw new UsageError(`${flag} ${String(raw)}: expected a positive ${integer ? 'integer' : 'number'}`);
-    }
-    return n;
-  };
-  const maxConnections = num('--max-connections', flags.maxConnections, true);
-  const maxBufferMb = num('--max-buffer-mb', flags.maxBufferMb, false);
-  const timeoutSec = num('--message-timeout', flags.messageTimeout, false);
-  return {
-    limits: {
-      ...(maxConnections !== undefined ? { maxConnections } : {}),
-      ...(maxBufferMb !== undefined ? { maxBufferedBytes: Math.round(maxBufferMb * 1024 * 1024) } : {}),
-      ...(timeoutSec !== undefined ? { messageTimeoutMs: Math.round(timeoutSec * 1000) } : {}),
-    },
-  };
-}
-
 /**
  * The `proxy:` section, flags already over it and checked by the schema, as the
  * proxy's settings: what the schema cannot say (a required upstream, options that
@@ -80,6 +58,7 @@ export function resolveProxySettings(c: Config['proxy'], env: NodeJS.ProcessEnv)
     maxQueueBytes: c.maxQueueMb * 1024 * 1024,
     ...(c.rotateMb ? { rotateBytes: c.rotateMb * 1024 * 1024 } : {}),
     statusIntervalMs: c.statusIntervalSec * 1000,
+    limits: { maxConnections: c.maxConnections, maxBufferedBytes: Math.round(c.maxBufferMb * 1024 * 1024), messageTimeoutMs: Math.round(c.messageTimeoutSec * 1000) },
   };
 }
 

@@ -21,20 +21,18 @@ export const PROXY_FLAGS = flagTable(ProxyConfigSchema, 'proxy', {
   maxQueueMb: { flags: '--max-queue-mb <N>', read: read.number, help: 'MiB of records waiting for disk before new ones are dropped' },
   rotateMb: { flags: '--rotate-mb <N>', read: read.number, help: 'start a new capture part after N compressed MiB' },
   statusIntervalSec: { flags: '--status-interval <SEC>', read: read.number, help: 'seconds between status lines on stderr' },
+  maxConnections: { flags: '--max-connections <N>', read: read.number, help: 'client connections open at once; more are refused with an error reply' },
+  maxBufferMb: { flags: '--max-buffer-mb <N>', read: read.number, help: 'MiB of unfinished messages held across all connections; past it a message is forwarded but not recorded' },
+  messageTimeoutSec: { flags: '--message-timeout <SEC>', read: read.number, help: 'close a connection whose message stays unfinished this long; idle connections stay open' },
 });
 
 export function defineProxy(program: Command): void {
   const command = program.command('proxy').description('record the traffic of applications pointed at this proxy into a capture file');
   PROXY_FLAGS.addTo(command);
-  // Resource limits: flags only for now (defaults in PROXY_LIMITS, capture/proxy/index.ts).
-  command
-    .option('--max-connections <N>', 'client connections open at once; more are refused with an error reply (default 10000)')
-    .option('--max-buffer-mb <N>', 'MiB of unfinished messages held across all connections; past it a message is forwarded but not recorded (default 64)')
-    .option('--message-timeout <SEC>', 'close a connection whose message stays unfinished this long; idle connections stay open (default 30)');
   command.action(async (flags: Record<string, unknown>, cmd: Command) => {
     const { config } = await globalConfig(cmd);
-    const { resolveProxySettings, resolveProxyLimits, runProxy } = await import('./proxy-run.ts');
-    const settings = { ...resolveProxySettings(PROXY_FLAGS.over(config.proxy, flags), process.env), ...resolveProxyLimits(flags) };
+    const { resolveProxySettings, runProxy } = await import('./proxy-run.ts');
+    const settings = resolveProxySettings(PROXY_FLAGS.over(config.proxy, flags), process.env);
     const handle = await runProxy(settings, (line) => process.stderr.write(`${line}\n`));
     // stdout: where to connect, for scripts.
     process.stdout.write(`${JSON.stringify({ listening: handle.addresses, out: settings.out, upstream: handle.upstream })}\n`);

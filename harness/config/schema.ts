@@ -131,6 +131,12 @@ export const ProxyConfigSchema = z
     maxQueueMb: z.number().positive().default(64),
     rotateMb: z.number().positive().optional(),
     statusIntervalSec: z.number().positive().default(10),
+    /** Client connections open at once; more are refused with an error reply. */
+    maxConnections: z.number().int().positive().default(10_000),
+    /** MiB of unfinished messages held across all connections; past it a message is forwarded but not recorded. */
+    maxBufferMb: z.number().positive().default(64),
+    /** Seconds a message may stay unfinished (or a new connection silent) before its connection is closed. */
+    messageTimeoutSec: z.number().positive().default(30),
   })
   .strict();
 

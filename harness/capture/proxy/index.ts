@@ -75,10 +75,10 @@ export interface ProxyOptions {
  */
 export const PROXY_LIMITS = Object.freeze({
   /** Above the largest wire message (48,000,000 bytes), so any one message can still be recorded. */
-  maxBufferedBytes: 64 * 1024 * 1024,
+  maxBufferedBytes: PROXY_DEFAULTS.maxBufferMb * 1024 * 1024,
   /** A driver sends a whole message at once; half a minute unfinished is a stalled or hostile client. */
-  messageTimeoutMs: 30_000,
-  maxConnections: 10_000,
+  messageTimeoutMs: PROXY_DEFAULTS.messageTimeoutSec * 1000,
+  maxConnections: PROXY_DEFAULTS.maxConnections,
 });
 
 export interface ProxyMember {
