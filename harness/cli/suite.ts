@@ -32,6 +32,7 @@ export function defineSuite(program: Command): void {
     .option('--accept <id...>', 'acknowledge these difference group ids for this run (lasting ones go in suite.accept with a reason and an expiry)')
     .option('--shard <I/N>', 'replay only shard I of N of every app into OUT/<app>/run; no report, history or index (one job of a matrix)')
     .option('--merge <dir...>', 'merge the shard outputs DIR/<app>/run of these directories instead of replaying, then report, compare with the history and index')
+    .option('--datadog', 'send per-cell metrics (verdict level, difference groups, new groups, p50/p99 ratio) and one event per new FAIL to Datadog (DD_API_KEY, DD_SITE)')
     .addHelpText(
       'after',
       `${EXIT_STATUS_HELP}\nWith --fail-on new (the default) the bits 2 and 4 count only cells with difference groups new since the last comparable run and not accepted.\n\nstdout: one JSON object (run id, index files, history file, exit status, cells). stderr: one line per cell.`,
@@ -76,6 +77,7 @@ export function defineSuite(program: Command): void {
           log: (line) => process.stderr.write(`${line}\n`),
         });
         const { index } = result;
+        if (flags.datadog === true || config.report.datadog.enabled) await (await import('../suite/datadog.ts')).suiteDatadog(index, config.suite.out, config, process.env, (line) => process.stderr.write(`${line}\n`));
         for (const c of index.cells) {
           const what = c.verdict === 'error' ? `ERROR ${c.error ?? ''}` : `${c.verdict.toUpperCase()} ${c.changes.new.length} new, ${c.changes.open.length} still open, ${c.changes.fixed.length} fixed`;
           process.stderr.write(`${c.app} on ${c.candidate} (${c.version}): ${what}${c.changes.new.length ? `: ${c.changes.new.map((g) => g.id).join(' ')}` : ''}\n`);
