@@ -230,6 +230,36 @@ describe('command lines of the deployment files', () => {
   });
 });
 
+/** The `sh` code blocks of a Markdown file, `#` comments dropped: what a reader copies. */
+function markdownLines(path: string): Line[] {
+  const lines: Line[] = [];
+  for (const m of text(path).matchAll(/```sh\n([\s\S]*?)```/g)) {
+    const script = m[1]!
+      .split('\n')
+      .map((l) => l.replace(/\s+#.*$/, '').replace(/^#.*$/, ''))
+      // Synopsis notation: `[--flag value]` is optional, `FILE...`/`…` repeat what comes before.
+      .map((l) => l.replace(/\s\[[^\]\n]*\]/g, '').replace(/(\.\.\.|…)/g, ''))
+      .join('\n');
+    lines.push(...fromShell(script, path));
+  }
+  return lines;
+}
+
+describe('command lines of the README and the user guide', () => {
+  it.each(['README.md', 'docs/guide.md'])('%s: every mongo-compat line in a sh block parses with the CLI', (path) => {
+    const lines = markdownLines(path);
+    expect(lines.length).toBeGreaterThan(5);
+    for (const { argv } of lines) {
+      try {
+        const { path: cmd, opts } = parseWithCli(argv);
+        if (cmd[0] === 'suite') checkSuite(opts);
+      } catch (err) {
+        throw new Error(`${path}: ${argv.join(' ')}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  });
+});
+
 describe('the Kubernetes Jobs', () => {
   it('the Indexed Job runs N shards: completions and parallelism equal the N of --shard, pod K writes shard-K', () => {
     const job = manifests(SHARDS_JOB).find((m) => m.kind === 'Job')!;
