@@ -14,7 +14,7 @@ export interface FlatReason {
   readonly level: string;
   readonly message: string;
   readonly key: string;
-  readonly kind: 'group' | 'latency' | 'state';
+  readonly kind: 'group' | 'latency' | 'state' | 'plan';
   readonly shape?: string;
   readonly cls?: string;
   readonly coll?: string;
@@ -37,6 +37,8 @@ export function reasonsOf(doc: ReportDocument): FlatReason[] {
       } else if (ev.kind === 'latency') {
         const g = section?.groups.find((x) => x.shape === ev.shape);
         out.push({ ...base, kind: 'latency', shape: ev.shape, key: `latency ${cmdOf(ev.shape)}${g?.coll ? ` ${g.coll}` : ''}` });
+      } else if (ev.kind === 'plan') {
+        out.push({ ...base, kind: 'plan', shape: ev.shape, key: `plan ${cmdOf(ev.shape)} ${ev.changes.join(',')}` });
       } else {
         out.push({ ...base, kind: 'state', ns: ev.ns, key: `state ${ev.ns}` });
       }

@@ -215,7 +215,9 @@ export interface VerdictReason {
         /** The pre-flight finding about the shape's collection: the latency is told as the data's, not the version's. */
         readonly preflight?: string;
       }
-    | { readonly kind: 'state'; readonly ns: string; readonly ids: readonly string[]; readonly preflight?: string };
+    | { readonly kind: 'state'; readonly ns: string; readonly ids: readonly string[]; readonly preflight?: string }
+    /** A plan change of the shape (harness/plans, added by the report from plans.json): the change kinds. */
+    | { readonly kind: 'plan'; readonly shape: string; readonly changes: readonly string[] };
 }
 
 export interface AppVerdict {

@@ -45,6 +45,19 @@ export function exitStatus(facts: ExitFacts): { status: number; reasons: string[
   return { status, reasons };
 }
 
+/**
+ * The exit status again after verdicts changed (a later section, such as plans, added
+ * reasons): bits 2 and 4 and their lines from the new verdicts, bits 1 and 8 and their
+ * lines kept.
+ */
+export function withVerdicts(exit: { status: number; reasons: readonly string[] }, verdicts: readonly VerdictLevel[]): { status: number; reasons: string[] } {
+  const kept = exit.reasons.filter((r) => !r.startsWith('2: ') && !r.startsWith('4: '));
+  const fresh = exitStatus({ errors: [], verdicts, cut: false });
+  const status = (exit.status & (EXIT_BITS.ERRORS | EXIT_BITS.TIME_LIMIT)) | fresh.status;
+  const errors = kept.filter((r) => r.startsWith('1: '));
+  return { status, reasons: [...errors, ...fresh.reasons, ...kept.filter((r) => !r.startsWith('1: '))] };
+}
+
 /** The text `--help` shows (shared by report and replay). */
 export const EXIT_STATUS_HELP = `
 Exit status (a bitmask; add the bits):

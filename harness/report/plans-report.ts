@@ -2,6 +2,8 @@ import type { PlanOutcome } from '../plans/diff.ts';
 import { readPlansFile, type PlanShapeResult } from '../plans/result.ts';
 import { walkPlan } from '../plans/tree.ts';
 import type { ReportPlanShape } from './plans-types.ts';
+import type { VerdictLevel } from '../compare/types.ts';
+import { withVerdicts } from './exit-status.ts';
 import type { ReportDocument } from './schema.ts';
 
 /**
@@ -15,7 +17,52 @@ export async function withPlans(runDir: string, doc: ReportDocument): Promise<Re
   const file = await readPlansFile(runDir);
   if (!file) return doc;
   const plans = file.shapes.map((s) => ({ ...s, firstChange: doc.candidates.find((c) => s.level[c] === 'fail' || s.level[c] === 'warn') ?? null }));
-  return { ...doc, plans, plansInfo: { verbosity: file.verbosity, timeLimitMs: file.timeLimitMs, generatedAt: file.generatedAt } };
+  return planVerdicts({ ...doc, plans, plansInfo: { verbosity: file.verbosity, timeLimitMs: file.timeLimitMs, generatedAt: file.generatedAt } });
+}
+
+const RANK: Readonly<Record<VerdictLevel, number>> = { pass: 0, warn: 1, fail: 2 };
+
+/**
+ * Plan changes at warn or fail weigh like any other difference (their levels are
+ * `plans.levels`; an index scan that became a collection scan fails by default): each
+ * becomes a reason of its app × candidate verdict, marks the shape's cell in the version
+ * matrix (and its first change), and the exit status follows. Pure.
+ */
+export function planVerdicts(doc: ReportDocument): ReportDocument {
+  const plans = doc.plans ?? [];
+  const changed = (s: ReportPlanShape, c: string): readonly string[] => (s.changes[c] ?? []).filter((x) => x.level === 'warn' || x.level === 'fail').map((x) => x.kind);
+  const summary = doc.summary.map((row) => {
+    const reasons = [...row.reasons];
+    let verdict = row.verdict;
+    for (const s of plans) {
+      if (s.app !== undefined && s.app !== row.app) continue;
+      const level = s.level[row.candidate];
+      if (level !== 'warn' && level !== 'fail') continue;
+      const kinds = changed(s, row.candidate);
+      const words = (s.changes[row.candidate] ?? []).filter((x) => x.level === level).map((x) => x.message);
+      reasons.push({ level, message: `plan of ${s.cmd} ${s.coll ?? s.db} (${s.shape}): ${words.join('; ')}`, evidence: { kind: 'plan', shape: s.shape, changes: kinds } });
+      if (RANK[level] > RANK[verdict]) verdict = level;
+    }
+    reasons.sort((a, b) => RANK[b.level] - RANK[a.level]);
+    return { ...row, verdict, reasons };
+  });
+  const matrix = doc.matrix.map((m) => ({
+    ...m,
+    shapes: m.shapes.map((shape) => {
+      const s = plans.find((p) => p.shape === shape.shape && (p.app === undefined || p.app === m.app));
+      if (!s) return shape;
+      const cells = shape.cells.map((cell) => {
+        const kinds = changed(s, cell.candidate);
+        if (kinds.length === 0) return cell;
+        const level = s.level[cell.candidate] as VerdictLevel;
+        return { ...cell, plan: kinds, level: RANK[level] > RANK[cell.level] ? level : cell.level };
+      });
+      const order = (c: string | null): number => (c === null ? Infinity : doc.candidates.indexOf(c));
+      const firstChange = order(s.firstChange) < order(shape.firstChange) ? s.firstChange : shape.firstChange;
+      return { ...shape, cells, firstChange };
+    }),
+  }));
+  return { ...doc, summary, matrix, exit: withVerdicts(doc.exit, summary.map((r) => r.verdict)) };
 }
 
 /** The paths of the nodes to mark in `target`'s tree: what any change names on that side. */

@@ -79,7 +79,7 @@ export function renderHtml(doc: ReportDocument): string {
     for (const m of doc.matrix) {
       h.push(`<h3>${esc(m.app)}</h3><table class="matrix"><thead><tr><th>shape</th>${doc.candidates.map((c) => `<th>${esc(targetLabel(doc, c))}</th>`).join('')}<th>first change</th></tr></thead><tbody>`);
       for (const s of m.shapes) {
-        h.push(`<tr><td>${esc(shapeLabel(s.shape, s.shapeText))}</td>${s.cells.map((c) => `<td class="v-${c.level}">${esc(c.behaviour)}${c.latency === 'regression' || c.latency === 'improvement' ? `<br>latency ${esc(c.latency)} ${fmtRatio(c.pairedRatio ?? c.p99Ratio)}` : ''}</td>`).join('')}<td>${esc(s.firstChange ?? '—')}</td></tr>`);
+        h.push(`<tr><td>${esc(shapeLabel(s.shape, s.shapeText))}</td>${s.cells.map((c) => `<td class="v-${c.level}">${esc(c.behaviour)}${c.latency === 'regression' || c.latency === 'improvement' ? `<br>latency ${esc(c.latency)} ${fmtRatio(c.pairedRatio ?? c.p99Ratio)}` : ''}${c.plan?.length ? `<br>plan: ${esc(c.plan.join(', '))}` : ''}</td>`).join('')}<td>${esc(s.firstChange ?? '—')}</td></tr>`);
       }
       h.push('</tbody></table>');
     }

@@ -32,7 +32,7 @@ export function renderJunit(doc: ReportDocument): string {
       let body = '';
       if (fails.length) {
         suiteFailures++;
-        body += `<failure message="${xmlAttr(fails[0]!.message)}" type="${xmlAttr(fails[0]!.evidence.kind === 'group' ? fails[0]!.evidence.class : 'latency')}">${xmlText(fails.map((r) => `${r.message}\n  evidence: ${JSON.stringify(r.evidence)}`).join('\n'))}</failure>`;
+        body += `<failure message="${xmlAttr(fails[0]!.message)}" type="${xmlAttr(fails[0]!.evidence.kind === 'group' ? fails[0]!.evidence.class : fails[0]!.evidence.kind)}">${xmlText(fails.map((r) => `${r.message}\n  evidence: ${JSON.stringify(r.evidence)}`).join('\n'))}</failure>`;
       }
       const out = [`shape: ${text}`, ...warns.map((r) => `WARN: ${r.message}`)].join('\n');
       body += `<system-out>${xmlText(out)}</system-out>`;

@@ -54,7 +54,7 @@ export function renderMarkdown(doc: ReportDocument): string {
       md.push(`| shape | ${doc.candidates.join(' | ')} | first change |`);
       md.push(`|---|${doc.candidates.map(() => '---').join('|')}|---|`);
       for (const s of m.shapes) {
-        md.push(`| ${cell(shapeLabel(s.shape, s.shapeText))} | ${s.cells.map((c) => `${c.behaviour}${c.latency === 'regression' || c.latency === 'improvement' ? `, latency ${c.latency} ${fmtRatio(c.pairedRatio ?? c.p99Ratio)}` : ''}`).join(' | ')} | ${s.firstChange ?? '—'} |`);
+        md.push(`| ${cell(shapeLabel(s.shape, s.shapeText))} | ${s.cells.map((c) => `${c.behaviour}${c.latency === 'regression' || c.latency === 'improvement' ? `, latency ${c.latency} ${fmtRatio(c.pairedRatio ?? c.p99Ratio)}` : ''}${c.plan?.length ? `, plan: ${c.plan.join(', ')}` : ''}`).join(' | ')} | ${s.firstChange ?? '—'} |`);
       }
       md.push('');
     }

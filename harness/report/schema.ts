@@ -119,6 +119,8 @@ export interface MatrixCell {
   readonly p99Ratio: number | null;
   /** The paired estimate the latency judgement rests on; null without enough pairs. */
   readonly pairedRatio?: number | null;
+  /** Plan changes of the shape on this candidate at warn or fail (kinds), from plans.json. */
+  readonly plan?: readonly string[];
   readonly level: VerdictLevel;
 }
 

@@ -4,6 +4,7 @@ import { diffPlans, worstLevel, type PlanOutcome } from '../../../harness/plans/
 import { readExplain } from '../../../harness/plans/read.ts';
 import { plansSectionHtml } from '../../../harness/report/plans-html.ts';
 import { plansSectionMarkdown } from '../../../harness/report/plans-markdown.ts';
+import { planVerdicts } from '../../../harness/report/plans-report.ts';
 import type { ReportPlanShape } from '../../../harness/report/plans-types.ts';
 import type { ReportDocument } from '../../../harness/report/schema.ts';
 import { planFixture } from './fixtures.ts';
@@ -58,5 +59,42 @@ describe('the Plans section', () => {
     expect(html).toContain('&#60;script&#62;');
     expect(html).not.toContain('<script>');
     expect(html).toContain('<details id="plan-abc123def456-7" class="group" open>');
+  });
+});
+
+describe('plan changes in the verdicts', () => {
+  /** The same explained find inside a report whose verdict, matrix and exit passed before plans. */
+  function withSummary(): ReportDocument {
+    const d = doc();
+    const shape = d.plans![0]!.shape;
+    return {
+      ...d,
+      summary: [{ app: 'shop', candidate: 'B', version: '4.2.24', verdict: 'pass', replayed: 1, skipped: {}, groups: 0, causes: {}, newErrors: 0, latency: { p50Ratio: 1, p99Ratio: 1, judgement: 'same' }, counts: {}, reasons: [] }],
+      matrix: [{ app: 'shop', shapes: [{ shape, shapeText: '{}', cmd: 'find', cells: [{ candidate: 'B', behaviour: 'same', latency: 'same', p99Ratio: 1, level: 'pass' }], firstChange: null }] }],
+      exit: { status: 8, reasons: ['8: the run was cut short before the end of its captures'] },
+    } as unknown as ReportDocument;
+  }
+
+  it('an index scan become a collection scan fails the verdict, marks the matrix cell and sets the exit bit', () => {
+    const out = planVerdicts(withSummary());
+    expect(out.summary[0]!.verdict).toBe('fail');
+    expect(out.summary[0]!.reasons[0]).toMatchObject({ level: 'fail', evidence: { kind: 'plan', shape: 'abc123def456' } });
+    expect(out.summary[0]!.reasons[0]!.message).toMatch(/^plan of find users \(abc123def456\): .*index scan became a collection scan/);
+    const cell = out.matrix[0]!.shapes[0]!.cells[0]!;
+    expect(cell.plan).toContain('collscan');
+    expect(cell.level).toBe('fail');
+    expect(out.matrix[0]!.shapes[0]!.firstChange).toBe('B');
+    // Bit 8 kept, bit 4 added with its line.
+    expect(out.exit.status).toBe(12);
+    expect(out.exit.reasons).toEqual(['4: 1 fail verdict', '8: the run was cut short before the end of its captures']);
+  });
+
+  it('leaves a report without plan changes as it was, and other apps alone', () => {
+    const d = withSummary();
+    const none = planVerdicts({ ...d, plans: [] });
+    expect(none.summary).toEqual(d.summary);
+    expect(none.exit).toEqual(d.exit);
+    const other = planVerdicts({ ...d, plans: d.plans!.map((p) => ({ ...p, app: 'billing' })) });
+    expect(other.summary[0]!.verdict).toBe('pass');
   });
 });
