@@ -184,6 +184,9 @@ export class MessageCutter implements StreamSink {
 
   gap(bytes: number, _tsUs: number): void {
     if (bytes <= 0) return;
+    // Resyncing, and waiting for a candidate longer than what is held: no byte will extend
+    // what is held now, so a whole message inside it must be found before the hole drops it.
+    if (this.mode === 'resync' && this.scan.length + this.pendingBytes > 0) this.resync(EMPTY, this.scanStartUs, true);
     this.received = true;
     this.afterLoss = true;
     this.quality.gaps++;

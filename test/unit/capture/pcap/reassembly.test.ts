@@ -3,7 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { MessageCutter } from '../../../../harness/capture/pcap/cutter.ts';
 import { newQuality } from '../../../../harness/capture/pcap/quality.ts';
 import { REORDER_TOLERANCE_US, TcpDirection } from '../../../../harness/capture/pcap/tcp-stream.ts';
-import { buildLegacy, buildOpMsg, OP_CODES } from '../../../../harness/wire/index.ts';
+import { WireProtocolError } from '../../../../harness/errors.ts';
+import { buildLegacy, buildOpMsg, OP_CODES, parseMessage } from '../../../../harness/wire/index.ts';
 import { legacyArb, opMsgArb } from '../../../helpers/wire-arbitraries.ts';
 
 /** Realistic messages: OP_MSG of any shape, and the legacy requests (their responseTo is 0). */
@@ -11,6 +12,13 @@ const messageArb = fc.oneof(
   { weight: 4, arbitrary: opMsgArb.map((m) => Buffer.concat(buildOpMsg(m))) },
   { weight: 1, arbitrary: legacyArb.filter((m) => m.opCode !== OP_CODES.OP_REPLY).map((m) => Buffer.concat(buildLegacy(m))) },
 );
+
+/**
+ * Messages the codec reads whole (an OP_MSG whose checksum matches, for one): after a
+ * gap the cutter finds its framing again only on such a message, since a header whose
+ * message does not parse is as likely to be payload bytes that look like one.
+ */
+const wholeMessageArb = messageArb.filter((m) => !(parseMessage(m) instanceof WireProtocolError));
 
 interface Seg {
   readonly start: number;
@@ -90,7 +98,7 @@ describe('TCP reassembly and message cutting', () => {
   test('dropped segments: the other messages come out whole and in order, every lost byte is counted, and every run of lost messages', () => {
     fc.assert(
       fc.property(
-        fc.array(messageArb, { minLength: 2, maxLength: 12 }),
+        fc.array(wholeMessageArb, { minLength: 2, maxLength: 12 }),
         cutArb,
         cutArb,
         fc.array(fc.nat(), { minLength: 1, maxLength: 5 }),
