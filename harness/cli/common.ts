@@ -16,3 +16,19 @@ export function collectTargets(flags: readonly string[], fromConfig: Readonly<Re
     .map(([name, target]) => `${name}=${target}`);
   return [...flags, ...extra];
 }
+
+/**
+ * Ctrl-C stops a long command gracefully: the first finishes the operations in flight
+ * (the returned signal aborts), the second quits at once (exit 130). `release` removes
+ * the handler when the command is done.
+ */
+export function stopOnSigint(): { readonly signal: AbortSignal; release(): void } {
+  const ac = new AbortController();
+  const onSigint = (): void => {
+    if (ac.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping: finishing operations in flight (Ctrl-C again to quit at once)\n');
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: ac.signal, release: () => void process.off('SIGINT', onSigint) };
+}

@@ -3,7 +3,7 @@ import type { ShardSpec } from '../replay/shard.ts';
 import { UsageError } from '../errors.ts';
 import { ReplayConfigSchema, ReportConfigSchema, type Config } from '../config/schema.ts';
 import type { ReplayProgress } from '../replay/run.ts';
-import { globalConfig } from './common.ts';
+import { globalConfig, stopOnSigint } from './common.ts';
 import { checkFlag, flagTable, read } from './options.ts';
 import { EXIT_STATUS_HELP } from '../report/exit-status.ts';
 
@@ -67,13 +67,7 @@ export function defineReplay(program: Command): void {
         shard = parseShard(opts.shard);
       }
       const { replay } = await import('../replay/run.ts');
-      const ac = new AbortController();
-      const onSigint = () => {
-        if (ac.signal.aborted) process.exit(130);
-        process.stderr.write('\nstopping: finishing operations in flight (Ctrl-C again to quit at once)\n');
-        ac.abort();
-      };
-      process.on('SIGINT', onSigint);
+      const ac = stopOnSigint();
       const view = opts.progress === false ? undefined : await progressView();
       try {
         const { dir, run } = await replay({
@@ -129,7 +123,7 @@ export function defineReplay(program: Command): void {
         process.exitCode = doc.exit.status;
       } finally {
         view?.stop();
-        process.off('SIGINT', onSigint);
+        ac.release();
       }
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SuiteConfigSchema } from '../config/schema.ts';
 import { EXIT_STATUS_HELP } from '../report/exit-status.ts';
-import { globalConfig } from './common.ts';
+import { globalConfig, stopOnSigint } from './common.ts';
 import { flagTable, read } from './options.ts';
 
 /** Flags that are not config keys; the others are in SUITE_FLAGS. */
@@ -41,13 +41,7 @@ export function defineSuite(program: Command): void {
       const loaded = await globalConfig(cmd);
       const config = { ...loaded.config, suite: SUITE_FLAGS.over(loaded.config.suite, flags) };
       const { runSuite } = await import('../suite/run-suite.ts');
-      const ac = new AbortController();
-      const onSigint = () => {
-        if (ac.signal.aborted) process.exit(130);
-        process.stderr.write('\nstopping: finishing operations in flight (Ctrl-C again to quit at once)\n');
-        ac.abort();
-      };
-      process.on('SIGINT', onSigint);
+      const ac = stopOnSigint();
       try {
         if (flags.shard !== undefined) {
           const { parseShard, shardProblem } = await import('../replay/shard.ts');
@@ -87,7 +81,7 @@ export function defineSuite(program: Command): void {
         process.stdout.write(`${JSON.stringify({ runId: index.runId, index: result.files, exit: index.exit.status, cells })}\n`);
         process.exitCode = index.exit.status;
       } finally {
-        process.off('SIGINT', onSigint);
+        ac.release();
       }
     });
 }

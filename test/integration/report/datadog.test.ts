@@ -1,75 +1,39 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../../harness/config/schema.ts';
 import { buildReport } from '../../../harness/report/build.ts';
 import { sendToDatadog } from '../../../harness/report/datadog.ts';
 import type { ReportDocument } from '../../../harness/report/schema.ts';
 import { runCli } from '../../helpers/cli.ts';
+import { startDatadogSink, type DatadogSink } from '../../helpers/datadog-sink.ts';
 import { makeRun } from '../../fixtures/report/make-run.ts';
 
-/** A local HTTP server on 127.0.0.1 standing in for the Datadog intake: it records what arrives. */
-interface Received {
-  readonly method: string;
-  readonly url: string;
-  readonly apiKey: string | undefined;
-  readonly body: Record<string, unknown>;
-}
-
-function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('error', reject);
-    req.on('end', () => {
-      let raw = Buffer.concat(chunks);
-      const enc = req.headers['content-encoding'];
-      if (enc === 'gzip') raw = gunzipSync(raw);
-      else if (enc === 'deflate') raw = inflateSync(raw);
-      resolve(raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {});
-    });
-  });
-}
-
-let server: Server;
-let url: string;
-let status = 202;
-const received: Received[] = [];
+let sink: DatadogSink;
 let dir: string;
 let doc: ReportDocument;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    void body(req).then((b) => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', apiKey: req.headers['dd-api-key'] as string | undefined, body: b });
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status < 300 ? (req.url?.includes('/events') ? '{"status":"ok","event":{"id":1}}' : '{"errors":[]}') : '{"errors":["Forbidden"]}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sink = await startDatadogSink();
   dir = await mkdtemp(join(tmpdir(), 'mc-dd-'));
   doc = await buildReport(await makeRun(join(dir, 'run')), ConfigSchema.parse({}));
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await sink.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('Datadog', () => {
   it('sends v2 metric series tagged by app, target, version and shape, and one event per failed verdict', async () => {
-    received.length = 0;
-    status = 202;
-    const out = await sendToDatadog(doc, { apiKey: 'test-key', baseUrl: url, tags: ['team:shop'] });
+    sink.received.length = 0;
+    sink.status = 202;
+    const out = await sendToDatadog(doc, { apiKey: 'test-key', baseUrl: sink.url, tags: ['team:shop'] });
     expect(out.warning).toBeUndefined();
     expect(out.sent).toBe(true);
-    const series = received.find((r) => r.url === '/api/v2/series')!;
+    const series = sink.received.find((r) => r.url === '/api/v2/series')!;
     expect(series.method).toBe('POST');
     expect(series.apiKey).toBe('test-key');
     const list = series.body.series as { metric: string; type: number; tags: string[]; points: { value: number }[] }[];
@@ -89,7 +53,7 @@ describe('Datadog', () => {
       expect(find('mongo_compat.latency.paired_ratio_upper', ...tags)!.points[0]!.value).toBe(l.paired!.upper);
     }
     expect(list.every((s) => s.tags.includes('team:shop') && s.type === 3)).toBe(true);
-    const events = received.filter((r) => r.url === '/api/v1/events');
+    const events = sink.received.filter((r) => r.url === '/api/v1/events');
     expect(events).toHaveLength(2); // monolith fails on c44 and on c50
     expect(events.map((e) => e.body.title).sort()).toEqual(['mongo-compat: monolith fails on c44 (MongoDB 4.4.29)', 'mongo-compat: monolith fails on c50 (MongoDB 5.0.31)']);
     expect(events[0]!.body.alert_type).toBe('error');
@@ -97,20 +61,20 @@ describe('Datadog', () => {
   });
 
   it('turns a refused send into a one-line warning', async () => {
-    status = 403;
-    const out = await sendToDatadog(doc, { apiKey: 'bad-key', baseUrl: url });
+    sink.status = 403;
+    const out = await sendToDatadog(doc, { apiKey: 'bad-key', baseUrl: sink.url });
     expect(out.sent).toBe(false);
     expect(out.warning).toMatch(/^Datadog: send failed \(HTTP 403\)/);
     expect(out.warning).not.toContain('\n');
-    status = 202;
+    sink.status = 202;
   });
 
   it('still writes the complete report when the send is refused (CLI --datadog)', async () => {
-    status = 403;
+    sink.status = 403;
     const runDir = join(dir, 'run');
     const out = join(dir, 'cli-out');
-    const r = await runCli(['report', runDir, '--format', 'json,html,md,junit', '--out', out, '--datadog'], { env: { DD_API_KEY: 'bad-key', MONGO_COMPAT_DATADOG_URL: url }, timeoutMs: 60_000 });
-    status = 202;
+    const r = await runCli(['report', runDir, '--format', 'json,html,md,junit', '--out', out, '--datadog'], { env: { DD_API_KEY: 'bad-key', MONGO_COMPAT_DATADOG_URL: sink.url }, timeoutMs: 60_000 });
+    sink.status = 202;
     expect(r.stderr).toMatch(/warning: Datadog: send failed \(HTTP 403\)/);
     expect(r.code).toBe(4); // the fail verdicts, not the send
     for (const f of ['report.json', 'report.html', 'report.md', 'junit.xml']) expect(existsSync(join(out, f))).toBe(true);
@@ -120,10 +84,10 @@ describe('Datadog', () => {
   }, 60_000); // as long as runCli gives the CLI: a loaded machine needs more than the default 30 s
 
   it('sends nothing and says so without DD_API_KEY', async () => {
-    received.length = 0;
-    const out = await sendToDatadog(doc, { baseUrl: url });
+    sink.received.length = 0;
+    const out = await sendToDatadog(doc, { baseUrl: sink.url });
     expect(out.sent).toBe(false);
     expect(out.warning).toContain('DD_API_KEY');
-    expect(received).toHaveLength(0);
+    expect(sink.received).toHaveLength(0);
   });
 });

@@ -1,41 +1,14 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSuiteToDatadog } from '../../../harness/suite/datadog.ts';
 import { runCli } from '../../helpers/cli.ts';
+import { startDatadogSink, type DatadogSink } from '../../helpers/datadog-sink.ts';
 import type { HistoryGroup } from '../../../harness/suite/history.ts';
 import type { IndexCell, IndexDocument } from '../../../harness/suite/index-page.ts';
 
-/** A local HTTP server on 127.0.0.1 standing in for the Datadog intake: it records what arrives. */
-interface Received {
-  readonly url: string;
-  readonly apiKey: string | undefined;
-  readonly body: Record<string, unknown>;
-}
-
-function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('error', reject);
-    req.on('end', () => {
-      let raw = Buffer.concat(chunks);
-      const enc = req.headers['content-encoding'];
-      if (enc === 'gzip') raw = gunzipSync(raw);
-      else if (enc === 'deflate') raw = inflateSync(raw);
-      resolve(raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {});
-    });
-  });
-}
-
-let server: Server;
-let url: string;
-let status = 202;
-const received: Received[] = [];
+let sink: DatadogSink;
 let out: string;
 
 const group = (id: string, label: string): HistoryGroup => ({ id, shape: 's1', label, class: 'result-differs', paths: ['$.total'], count: 3 });
@@ -82,15 +55,7 @@ const index: IndexDocument = {
 };
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    void body(req).then((b) => {
-      received.push({ url: req.url ?? '', apiKey: req.headers['dd-api-key'] as string | undefined, body: b });
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status < 300 ? (req.url?.includes('/events') ? '{"status":"ok","event":{"id":1}}' : '{"errors":[]}') : '{"errors":["Forbidden"]}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sink = await startDatadogSink();
   out = await mkdtemp(join(tmpdir(), 'mc-suite-dd-'));
   // shop's report.json carries the whole-app p50 ratios; carts has none (no p50 sent for it).
   await mkdir(join(out, 'shop'), { recursive: true });
@@ -102,7 +67,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await sink.stop();
   await rm(out, { recursive: true, force: true });
 });
 
@@ -110,12 +75,12 @@ type Series = { metric: string; type: number; tags: string[]; points: { timestam
 
 describe('suite metrics and events in Datadog', () => {
   it('sends per-cell gauges tagged by app, candidate and version, and one event per new FAIL', async () => {
-    received.length = 0;
-    status = 202;
-    const r = await sendSuiteToDatadog(index, out, { apiKey: 'k-1', baseUrl: url, tags: ['team:platform'] });
+    sink.received.length = 0;
+    sink.status = 202;
+    const r = await sendSuiteToDatadog(index, out, { apiKey: 'k-1', baseUrl: sink.url, tags: ['team:platform'] });
     expect(r).toMatchObject({ sent: true, events: 1 });
     expect(r.warning).toBeUndefined();
-    const seriesPost = received.find((x) => x.url === '/api/v2/series')!;
+    const seriesPost = sink.received.find((x) => x.url === '/api/v2/series')!;
     expect(seriesPost.apiKey).toBe('k-1');
     const list = seriesPost.body.series as Series[];
     expect(list.length).toBe(r.series);
@@ -138,7 +103,7 @@ describe('suite metrics and events in Datadog', () => {
     expect(shopV80.tags).toEqual(expect.arrayContaining(['version:8.0.4', 'suite_run:r-2', 'team:platform']));
     expect(list.every((s) => s.type === 3 && s.points[0]!.timestamp === Date.parse(index.endedAt) / 1000)).toBe(true);
 
-    const events = received.filter((x) => x.url === '/api/v1/events');
+    const events = sink.received.filter((x) => x.url === '/api/v1/events');
     expect(events).toHaveLength(1); // carts on v70 fails too, but its new group is accepted
     expect(events[0]!.body.title).toBe('mongo-compat suite: shop fails on v70 (7.0.14): 1 new difference group(s)');
     expect(events[0]!.body.alert_type).toBe('error');
@@ -148,31 +113,31 @@ describe('suite metrics and events in Datadog', () => {
   });
 
   it('turns a refused send into a one-line warning', async () => {
-    status = 403;
-    const r = await sendSuiteToDatadog(index, out, { apiKey: 'bad', baseUrl: url });
-    status = 202;
+    sink.status = 403;
+    const r = await sendSuiteToDatadog(index, out, { apiKey: 'bad', baseUrl: sink.url });
+    sink.status = 202;
     expect(r.sent).toBe(false);
     expect(r.warning).toMatch(/^Datadog: send failed \(HTTP 403\)/);
     expect(r.warning).not.toContain('\n');
   });
 
   it('sends nothing and says so without DD_API_KEY', async () => {
-    received.length = 0;
-    const r = await sendSuiteToDatadog(index, out, { baseUrl: url });
+    sink.received.length = 0;
+    const r = await sendSuiteToDatadog(index, out, { baseUrl: sink.url });
     expect(r.sent).toBe(false);
     expect(r.warning).toContain('DD_API_KEY');
-    expect(received).toHaveLength(0);
+    expect(sink.received).toHaveLength(0);
   });
 
   it('`suite --datadog` sends the verdict level of a cell that could not run, after writing the index', async () => {
-    received.length = 0;
+    sink.received.length = 0;
     const cwd = join(out, 'cli');
     await mkdir(cwd, { recursive: true });
     await writeFile(join(cwd, 'c.yaml'), 'suite:\n  apps:\n    shop: { capture: [missing*.jsonl.gz] }\n  baseline: mongodb://127.0.0.1:9/\n  candidates: [mongodb://127.0.0.1:10/]\n  history: h\n');
-    const r = await runCli(['suite', '--config', 'c.yaml', '--out', 'o', '--datadog'], { cwd, env: { DD_API_KEY: 'k-2', MONGO_COMPAT_DATADOG_URL: url }, timeoutMs: 60_000 });
+    const r = await runCli(['suite', '--config', 'c.yaml', '--out', 'o', '--datadog'], { cwd, env: { DD_API_KEY: 'k-2', MONGO_COMPAT_DATADOG_URL: sink.url }, timeoutMs: 60_000 });
     expect(r.code).toBe(1); // the error cell, not the send
     expect(r.stderr).toMatch(/^Datadog: sent 1 series and 0 event\(s\)$/m);
-    const list = received.find((x) => x.url === '/api/v2/series')!.body.series as Series[];
+    const list = sink.received.find((x) => x.url === '/api/v2/series')!.body.series as Series[];
     expect(list.map((s) => [s.metric, s.points[0]!.value, s.tags.includes('app:shop')])).toEqual([['mongo_compat.suite.verdict', 3, true]]);
   }, 60_000);
 });
