@@ -73,7 +73,7 @@ export function classify(cmd: string, command: BSON.Document): CommandKind {
     return 'read';
   }
   if (READS.has(name) || DESCRIBING_READS.has(name)) return 'read';
-  if (name === 'profile') return command[cmd] === -1 || Number(command[cmd]) === -1 ? 'read' : 'write';
+  if (name === 'profile') return Number(command[cmd]) === -1 ? 'read' : 'write';
   return 'write';
 }
 

@@ -3,8 +3,6 @@ import { lintCaptures } from '../lint/lint.ts';
 import type { AppLint, Finding } from '../lint/result.ts';
 import { VERSION_PATH, type PathVersion, type ReplayExpectation } from '../lint/types.ts';
 import type { LintJudgement, ReportLint, ReportLintFinding } from './lint-types.ts';
-
-export type { LintJudgement, ReportLint, ReportLintFinding, ReportLintShape } from './lint-types.ts';
 import type { MatrixCell, ReportDocument } from './schema.ts';
 import { escXml } from './escape.ts';
 

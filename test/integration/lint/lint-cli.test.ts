@@ -166,7 +166,7 @@ describe('mongo-compat lint over a capture recorded through the proxy', () => {
     const report = await runCli(['report', runDir, '--format', 'json,md', '--out', join(dir, 'report')], { timeoutMs: 120_000 });
     const jsonPath = report.stdout.split('\n').find((l) => l.endsWith('.json'))!;
     const { readFile } = await import('node:fs/promises');
-    const doc = JSON.parse(await readFile(jsonPath, 'utf8')) as { targets: { serverVersion?: string }[]; lint?: import('../../../harness/report/lint-findings.ts').ReportLint };
+    const doc = JSON.parse(await readFile(jsonPath, 'utf8')) as { targets: { serverVersion?: string }[]; lint?: import('../../../harness/report/lint-types.ts').ReportLint };
     expect(doc.lint, report.stderr).toBeDefined();
     // The server here reports 7.0.x: lint runs from 7.0, so only the 8.0 step remains.
     expect(doc.lint!.from).toBe('7.0');
