@@ -8,6 +8,7 @@
  *   8  cli                                  the command line, an adapter over the stages
  *   7  demo · suite                         whole jobs made of stages (suite: the nightly regression replay)
  *   6  report                               the report document and its renderers
+ *      shadow                               live mirror of production's traffic, compared as it flows
  *   5  compare                              pure comparison of run outcomes
  *   4  contention                           the findAndModify benchmark (may use replay's transport)
  *      plans                                explain per shape, normalised plan trees, plan changes
@@ -23,7 +24,7 @@ export const LAYERS = Object.freeze([
   ['replay', 'capture', 'lint'],
   ['contention', 'plans'],
   ['compare'],
-  ['report'],
+  ['report', 'shadow'],
   ['demo', 'suite'],
   ['cli'],
 ]);

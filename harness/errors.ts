@@ -212,6 +212,13 @@ export class SuiteError extends CompatError {
   }
 }
 
+/** Shadow cannot run: its live view cannot listen, or its run directory cannot be written. */
+export class ShadowError extends CompatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MC_SHADOW', message, options);
+  }
+}
+
 /** The demo could not complete a stage (a server, the proxy, the replay). */
 export class DemoError extends CompatError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -32,3 +32,23 @@ export function stopOnSigint(): { readonly signal: AbortSignal; release(): void 
   process.on('SIGINT', onSigint);
   return { signal: ac.signal, release: () => void process.off('SIGINT', onSigint) };
 }
+
+/** `NAME` alone names a target of the config file; anything else is a target spec. */
+export function resolveTargets(values: readonly string[], config: Config): string[] {
+  return values.map((v) => (!v.includes('=') && !v.includes('://') && config.targets[v] ? `${v}=${config.targets[v]}` : v));
+}
+
+/**
+ * A finished run's verdicts, from the same report document as `mongo-compat report`:
+ * the report written into RUN_DIR/report when formats are given, the verdict lines and
+ * the exit line on stderr. Returns the document and the per-cell verdicts for the
+ * command's JSON summary.
+ */
+export async function printVerdicts(dir: string, config: Config, formats: string | undefined) {
+  const { renderReport, verdictLines, exitLine } = await import('../report/run-report.ts');
+  const { buildReport } = await import('../report/build.ts');
+  const doc = formats ? (await renderReport(dir, config, { formats, env: process.env })).doc : await buildReport(dir, config);
+  for (const line of verdictLines(doc)) process.stderr.write(`${line}\n`);
+  process.stderr.write(`${exitLine(doc)}\n`);
+  return { doc, verdicts: doc.summary.map((s) => ({ app: s.app, candidate: s.candidate, verdict: s.verdict })) };
+}

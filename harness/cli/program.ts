@@ -13,6 +13,7 @@ import { defineServer } from './server.ts';
 import { defineReplay } from './replay.ts';
 import { defineScenario } from './scenario.ts';
 import { defineSuite } from './suite.ts';
+import { defineShadow } from './shadow.ts';
 
 /**
  * The command-line adapter: each subcommand parses flags, loads the config, calls a
@@ -40,5 +41,6 @@ export function buildProgram(): Command {
   defineDemo(program);
   defineScenario(program);
   defineSuite(program);
+  defineShadow(program);
   return program;
 }

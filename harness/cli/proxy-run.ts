@@ -62,7 +62,7 @@ export function resolveProxySettings(c: Config['proxy'], env: NodeJS.ProcessEnv)
   };
 }
 
-function readPem(file: string, flag: string): Buffer {
+export function readPem(file: string, flag: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { ShardSpec } from '../replay/shard.ts';
 import { UsageError } from '../errors.ts';
-import { ReplayConfigSchema, ReportConfigSchema, type Config } from '../config/schema.ts';
+import { ReplayConfigSchema, ReportConfigSchema } from '../config/schema.ts';
 import type { ReplayProgress } from '../replay/run.ts';
-import { globalConfig, stopOnSigint } from './common.ts';
+import { globalConfig, printVerdicts, resolveTargets, stopOnSigint } from './common.ts';
 import { checkFlag, flagTable, read } from './options.ts';
 import { EXIT_STATUS_HELP } from '../report/exit-status.ts';
 
@@ -111,14 +111,7 @@ export function defineReplay(program: Command): void {
         );
         for (const n of run.notes) process.stderr.write(`note: ${n}\n`);
         // The verdicts and the CI exit bitmask come from the same report document as `mongo-compat report`.
-        const { renderReport, verdictLines, exitLine } = await import('../report/run-report.ts');
-        const { buildReport } = await import('../report/build.ts');
-        const doc = reportFormats
-          ? (await renderReport(dir, config, { formats: reportFormats, env: process.env })).doc
-          : await buildReport(dir, config);
-        for (const line of verdictLines(doc)) process.stderr.write(`${line}\n`);
-        process.stderr.write(`${exitLine(doc)}\n`);
-        const verdicts = doc.summary.map((s) => ({ app: s.app, candidate: s.candidate, verdict: s.verdict }));
+        const { doc, verdicts } = await printVerdicts(dir, config, reportFormats);
         process.stdout.write(`${JSON.stringify({ run: dir, status: run.status, counts: run.counts, targets: run.targets, verdicts, exit: doc.exit.status })}\n`);
         process.exitCode = doc.exit.status;
       } finally {
@@ -126,11 +119,6 @@ export function defineReplay(program: Command): void {
         ac.release();
       }
     });
-}
-
-/** `NAME` alone names a target of the config file; anything else is a target spec. */
-function resolveTargets(values: readonly string[], config: Config): string[] {
-  return values.map((v) => (!v.includes('=') && !v.includes('://') && config.targets[v] ? `${v}=${config.targets[v]}` : v));
 }
 
 /** A progress bar on a terminal; a plain line every few seconds otherwise (CI logs). */

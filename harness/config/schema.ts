@@ -271,6 +271,43 @@ export const SuiteConfigSchema = z
   .strict();
 export type SuiteConfig = z.infer<typeof SuiteConfigSchema>;
 
+/**
+ * shadow: `mongo-compat shadow`, production's traffic mirrored live to clones and
+ * candidates through the recording proxy, compared as it flows; flags win.
+ */
+const HostPortSchema = z.string().refine((text) => /^.+:\d{1,5}$/.test(text) && Number(text.slice(text.lastIndexOf(':') + 1)) <= 65535, 'expected HOST:PORT');
+export const ShadowConfigSchema = z
+  .object({
+    listen: HostPortSchema.default('127.0.0.1:27018'),
+    upstream: z.string().min(1).optional(),
+    /** Clones of production's version (at most two; the second teaches noise). Without, production's own replies are the baseline. */
+    baseline: z.array(z.string().min(1)).max(2).default([]),
+    candidate: z.array(z.string().min(1)).default([]),
+    out: z.string().min(1).optional(),
+    /** Share of the traffic mirrored. */
+    sample: z.number().gt(0).max(1).default(1),
+    sampleBy: z.enum(['connection', 'operation']).default('connection'),
+    allowWrites: z.boolean().default(false),
+    /** Also write every operation to this capture file. */
+    record: z.string().min(1).optional(),
+    /** Operations waiting for the mirror at most; past it new ones are dropped and counted. */
+    queue: z.number().int().positive().default(10_000),
+    /** A server whose turn comes this long after production's reply is skipped for that operation. */
+    maxLagMs: z.number().int().positive().default(5_000),
+    opTimeoutMs: z.number().int().positive().default(5_000),
+    concurrency: z.number().int().min(1).max(10_000).default(64),
+    transport: z.enum(['auto', 'wire', 'driver']).default('auto'),
+    /** HOST:PORT of the live view (JSON and a page); none when absent. */
+    status: HostPortSchema.optional(),
+    /** End after this long (`30s`, `2h`); without, run until Ctrl-C or SIGTERM. */
+    duration: DurationSchema.optional(),
+    app: z.string().min(1).optional(),
+    tlsCert: z.string().optional(),
+    tlsKey: z.string().optional(),
+    upstreamCa: z.string().optional(),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     targets: TargetMapSchema.default({}),
@@ -282,6 +319,7 @@ export const ConfigSchema = z
     replay: ReplayConfigSchema.prefault({}),
     plans: PlansConfigSchema.prefault({}),
     suite: SuiteConfigSchema.prefault({}),
+    shadow: ShadowConfigSchema.prefault({}),
   })
   .strict();
 

@@ -43,6 +43,8 @@ export interface EngineOptions {
   readonly signal?: AbortSignal;
   /** Documents kept per target per cursor; beyond it only the digest and count go on. */
   readonly maxCursorDocs?: number;
+  /** Records read ahead of the workers before the reader pauses (default HIGH_WATER); it resumes at half. */
+  readonly readAhead?: number;
 }
 
 export interface EngineResult {
@@ -79,6 +81,8 @@ export class ReplayEngine {
   private buffered = 0;
   private resumeReader?: () => void;
   private readonly maxDocs: number;
+  private readonly highWater: number;
+  private readonly lowWater: number;
 
   constructor(
     targets: readonly ReplayTarget[],
@@ -87,6 +91,8 @@ export class ReplayEngine {
   ) {
     this.limit = pLimit(options.timing === 'fast' ? Math.max(1, options.concurrency) : Number.POSITIVE_INFINITY);
     this.maxDocs = options.maxCursorDocs ?? 10_000;
+    this.highWater = Math.max(1, options.readAhead ?? HIGH_WATER);
+    this.lowWater = options.readAhead === undefined ? LOW_WATER : Math.floor(this.highWater / 2);
     this.names = targets.map((t) => t.name);
     this.log = new OutcomeLog(this.names, options.measure, sink);
     this.sender = new Sender(targets, options.mapDb);
@@ -117,7 +123,7 @@ export class ReplayEngine {
       conn.queue.push(rec);
       this.buffered++;
       if (!conn.running) this.startWorker(conn);
-      if (this.buffered >= HIGH_WATER) await new Promise<void>((r) => (this.resumeReader = r));
+      if (this.buffered >= this.highWater) await new Promise<void>((r) => (this.resumeReader = r));
       if (pacing) {
         const wait = pacing.readAhead(rec.t);
         if (wait) await wait;
@@ -148,7 +154,7 @@ export class ReplayEngine {
           conn.head = 0;
         }
         this.buffered--;
-        if (this.resumeReader && this.buffered <= LOW_WATER) {
+        if (this.resumeReader && this.buffered <= this.lowWater) {
           const r = this.resumeReader;
           this.resumeReader = undefined;
           r();

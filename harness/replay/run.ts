@@ -1,7 +1,6 @@
 import { readCapture, readCaptureHeader, type CaptureDamage, type CaptureIssue } from '../store/reader.ts';
 import type { CaptureHeader, OperationRecord } from '../model/record.ts';
 import { PreflightMismatchError, UsageError } from '../errors.ts';
-import { parseTargetSpec, startTarget, type RunningTarget } from '../targets/index.ts';
 import { ReplayEngine, type EngineOptions } from './engine.ts';
 import { summarise, encodeHistogram } from '../model/histogram.ts';
 import { MAX_PREFLIGHT_NAMESPACES, preflight } from './preflight.ts';
@@ -9,9 +8,10 @@ import { classify } from './classify.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type PreflightResult, type RunJson } from '../model/run/files.ts';
 import { RunWriter, writeRunState } from '../model/run/writer.ts';
 import { fetchState } from './state-fetch.ts';
-import { writeGuard } from './write-guard.ts';
+import { captureSources, writeGuard } from './write-guard.ts';
 import { inShard, type ShardSpec } from './shard.ts';
-import { LiveTarget, type Transport } from './target.ts';
+import type { LiveTarget, Transport } from './target.ts';
+import { closeLiveTargets, openLiveTargets, runTargetInfo } from './live-targets.ts';
 import { ReplayConfigSchema } from '../config/schema.ts';
 
 /**
@@ -77,35 +77,18 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
   const mapDb = new Map(Object.entries(req.mapDb ?? {}));
   const shard = req.shard;
   const specs = [
-    ...req.baselines.map((s) => ({ spec: parseTargetSpec(s), role: 'baseline' as const })),
-    ...req.candidates.map((s) => ({ spec: parseTargetSpec(s), role: 'candidate' as const })),
+    ...req.baselines.map((spec) => ({ spec, role: 'baseline' as const })),
+    ...req.candidates.map((spec) => ({ spec, role: 'candidate' as const })),
   ];
-  const names = new Set<string>();
-  for (const { spec } of specs) {
-    if (names.has(spec.name)) throw new UsageError(`target name '${spec.name}' is given twice; name targets NAME=TARGET`);
-    names.add(spec.name);
-  }
   const headers: CaptureHeader[] = [];
   for (const file of req.captures) headers.push(await readCaptureHeader(file));
 
-  const running: RunningTarget[] = [];
-  const live: LiveTarget[] = [];
+  const poolSize = Math.max(100, concurrency * 2);
+  const targets = await openLiveTargets(specs, { opTimeoutMs, maxPoolSize: poolSize, transport: req.transport ?? REPLAY_DEFAULTS.transport, log });
+  const live = targets.live;
   try {
-    for (const { spec, role } of specs) {
-      const t = await startTarget(spec, { log });
-      running.push(t);
-      const lt = new LiveTarget(
-        { name: t.name, role, uri: t.uri, displayUri: t.displayUri, serverVersion: t.serverVersion, product: t.product },
-        opTimeoutMs,
-        Math.max(100, concurrency * 2),
-        req.transport ?? REPLAY_DEFAULTS.transport,
-      );
-      live.push(lt);
-      await lt.connect();
-      log(`target ${t.name} (${role}): ${t.product} at ${t.displayUri}${lt.replicaSet ? ` replica set ${lt.setName}` : ''}, ${lt.transportNote ?? `${lt.transport} transport`}`);
-    }
     // The write guard: targets proved distinct from the source and each other (write-guard.ts).
-    const guard = await writeGuard(live, headers, req.allowWrites ?? false, log);
+    const guard = await writeGuard(live, captureSources(headers), req.allowWrites ?? false, log);
 
     const issues: CaptureIssue[] = [];
     /** Damaged compressed data the reader skipped, per file, and what it read after it (store/resync.ts). */
@@ -123,7 +106,6 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     const namespaces = new Map<string, Set<string>>();
     let nsCount = 0;
     // Recorded connections, counted up to the pool size: how many pooled connections to open before the measured pass.
-    const poolSize = Math.max(100, concurrency * 2);
     const conns = new Set<string>();
     // Collections the replay writes to: read back from every target once it is over.
     const written = new Map<string, Set<string>>();
@@ -218,17 +200,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
       version: RUN_FORMAT_VERSION,
       status: result.interrupted ? 'interrupted' : 'complete',
       inputs: [...req.captures],
-      targets: live.map((t) => ({
-        name: t.name,
-        role: t.info.role,
-        uri: t.info.displayUri,
-        serverVersion: t.info.serverVersion,
-        product: t.info.product,
-        ...(t.setName ? { replicaSet: t.setName } : {}),
-        transport: t.transport,
-        ...(t.transportNote ? { transportNote: t.transportNote } : {}),
-        ...(t.down ? { down: t.down } : {}),
-      })),
+      targets: live.map(runTargetInfo),
       options: {
         timing,
         speed,
@@ -256,8 +228,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     if (req.afterRun && !result.interrupted) await req.afterRun(req.out, Object.fromEntries(live.map((t) => [t.name, t.info.uri])));
     return { dir: req.out, run };
   } finally {
-    await Promise.all(live.map((t) => t.close()));
-    await Promise.all(running.map((t) => t.stop().catch(() => undefined)));
+    await closeLiveTargets(targets);
   }
 }
 

@@ -77,7 +77,7 @@ export class Sender {
     const n = this.targets.length;
     if (n === 1) {
       const m = out[0];
-      return [m ? await this.targets[0]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry }) : null];
+      return [m ? await this.targets[0]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry, record: rec }) : null];
     }
     const sends = new Array<Promise<SendResult> | null>(n);
     const turn = this.turn;
@@ -86,7 +86,7 @@ export class Sender {
     let i = turn < n ? turn : turn - n;
     for (let k = 0; k < n; k++) {
       const m = out[i];
-      sends[i] = m ? this.targets[i]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry }) : null;
+      sends[i] = m ? this.targets[i]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry, record: rec }) : null;
       i += step;
       if (i >= n) i -= n;
     }

@@ -1,6 +1,7 @@
 import { BSON, MongoClient, type ClientSession, type Db, type ReadPreferenceLike } from 'mongodb';
 import ConnectionString from 'mongodb-connection-string-url';
 import { ReplayNetworkError, ReplayTimeoutError, UsageError } from '../errors.ts';
+import type { OperationRecord } from '../model/record.ts';
 import type { OutcomeError } from '../model/run/outcome.ts';
 import { bsonElement } from '../wire/index.ts';
 import { WirePool } from './wire-pool.ts';
@@ -35,6 +36,20 @@ export type SendResult =
   | { readonly kind: 'ok'; readonly reply: BSON.Document; readonly sentAt: number; readonly endAt: number }
   | { readonly kind: 'error'; readonly error: OutcomeError; readonly sentAt: number; readonly endAt: number }
   | { readonly kind: 'unavailable'; readonly reason: string };
+
+/**
+ * How one command is sent: the live session it belongs to, the read preference it
+ * carried, whether a connection error may be retried, and the record it replays
+ * (absent for the drains and kills that end a cursor). A live server ignores the
+ * record; a target that answers from the capture itself (shadow's production side)
+ * reads its reply there.
+ */
+export interface SendOptions {
+  readonly sessionKey?: string;
+  readonly readPreference?: BSON.Document;
+  readonly retry: boolean;
+  readonly record?: OperationRecord;
+}
 
 export interface LiveTargetInfo {
   readonly name: string;
@@ -148,7 +163,7 @@ export class LiveTarget {
   async send(
     db: string,
     command: BSON.Document,
-    options: { sessionKey?: string; readPreference?: BSON.Document; retry: boolean },
+    options: SendOptions,
   ): Promise<SendResult> {
     if (this.down) return { kind: 'unavailable', reason: this.down };
     if (this.wire && options.readPreference === undefined) return this.sendWire(this.wire, db, command, options);

@@ -1,4 +1,3 @@
-import type { CaptureHeader } from '../model/record.ts';
 import { SameServerError, WriteToSourceError } from '../errors.ts';
 import { hostsOf, sourceMatch } from './safety.ts';
 import { checkIdentities, matchLine, sourceClient, sourceUri, type IdentityCheckRecord, type IdentityEndpoint } from './identity.ts';
@@ -18,12 +17,28 @@ export interface WriteGuardResult {
   readonly notes: readonly string[];
 }
 
+/**
+ * Where the traffic came from: a capture header's source host and replica set, or, for
+ * live traffic (shadow), the upstream's own connection string (credentials included, so
+ * its identity can be read).
+ */
+export interface GuardSource {
+  readonly host?: string;
+  readonly replicaSet?: string;
+  readonly uri?: string;
+}
+
+/** The sources of capture files, from their headers. */
+export function captureSources(headers: readonly { source: { host?: string }; replicaSet?: string }[]): GuardSource[] {
+  return headers.map((h) => ({ ...(h.source.host !== undefined ? { host: h.source.host } : {}), ...(h.replicaSet !== undefined ? { replicaSet: h.replicaSet } : {}) }));
+}
+
 /** How long the capture's source may take to answer before it counts as unreachable. */
 const SOURCE_TIMEOUT_MS = 2_000;
 
 export async function writeGuard(
   live: readonly LiveTarget[],
-  headers: readonly CaptureHeader[],
+  sources: readonly GuardSource[],
   allowWrites: boolean,
   log: (line: string) => void,
   timeoutMs = 5_000,
@@ -31,18 +46,18 @@ export async function writeGuard(
   if (allowWrites) {
     // Addresses first: no I/O, and the clearest message when the source is named outright.
     for (const t of live) {
-      for (const h of headers) {
-        const why = sourceMatch({ host: h.source.host, replicaSet: h.replicaSet }, { setName: t.setName, hosts: [...t.hosts, ...hostsOf(t.info.uri)] });
+      for (const h of sources) {
+        const why = sourceMatch({ host: h.host ?? h.uri, replicaSet: h.replicaSet }, { setName: t.setName, hosts: [...t.hosts, ...hostsOf(t.info.uri)] });
         if (why) throw new WriteToSourceError(`refusing --allow-writes: target ${t.name} (${t.info.displayUri}) is the capture's source: ${why}`);
       }
     }
   }
   const endpoints: IdentityEndpoint[] = live.map((t) => ({ name: t.name, display: t.info.displayUri, role: t.info.role, db: (n: string) => t.client.db(n) }));
-  const sources = allowWrites ? [...new Set(headers.map((h) => sourceUri(h.source.host)).filter((u): u is string => u !== undefined))] : [];
-  const clients = sources.map((u) => sourceClient(u, SOURCE_TIMEOUT_MS));
-  sources.forEach((u, i) => {
+  const uris = allowWrites ? [...new Set(sources.map((h) => h.uri ?? sourceUri(h.host)).filter((u): u is string => u !== undefined))] : [];
+  const clients = uris.map((u) => sourceClient(u, SOURCE_TIMEOUT_MS));
+  uris.forEach((u, i) => {
     const c = clients[i]!;
-    endpoints.push({ name: sources.length === 1 ? 'source' : `source ${i + 1}`, display: redactUri(u), role: 'source', db: (n: string) => c.db(n) });
+    endpoints.push({ name: uris.length === 1 ? 'source' : `source ${i + 1}`, display: redactUri(u), role: 'source', db: (n: string) => c.db(n) });
   });
   let record: IdentityCheckRecord;
   try {

@@ -92,6 +92,32 @@ export interface RunJson {
   readonly mergedFrom?: readonly string[];
   /** What was checked to prove every target a server of its own (identity.ts). */
   readonly identityCheck?: IdentityCheckRecord;
+  /** Set by `shadow`: the traffic was production's, mirrored live, not read from a capture. */
+  readonly shadow?: ShadowRunSummary;
+}
+
+/**
+ * A shadow run's traffic figures. `production` says what production's replies were:
+ * the `baseline` target itself (no clone of production's version was given), or the
+ * `recorded` reply of every outcome (the baselines are clones, as in a replay).
+ */
+export interface ShadowRunSummary {
+  readonly upstream: string;
+  readonly production: 'baseline' | 'recorded';
+  readonly sample: { readonly rate: number; readonly by: 'connection' | 'operation' };
+  /** Operations production's traffic carried (decoded by the proxy). */
+  readonly seen: number;
+  /** Operations handed to the mirror. */
+  readonly mirrored: number;
+  /** Operations not mirrored at all, by reason (`sampled-out`, `queue-full`, …). */
+  readonly dropped: Readonly<Record<string, number>>;
+  /** Per mirrored server: operations sent, operations not sent or not answered by reason, lag behind production. */
+  readonly targets: readonly {
+    readonly name: string;
+    readonly mirrored: number;
+    readonly dropped: Readonly<Record<string, number>>;
+    readonly lagMs: { readonly p50: number; readonly p99: number } | null;
+  }[];
 }
 
 export function emptyCounts(): RunCounts {

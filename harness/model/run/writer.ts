@@ -47,6 +47,11 @@ export class RunWriter {
     if (this.batchChars >= BATCH_CHARS) return this.flush();
   }
 
+  /** Hands the outcomes batched so far to the file now (a live run's outcomes reach the disk while it runs). */
+  sync(): void | Promise<void> {
+    return this.flush();
+  }
+
   private flush(): void | Promise<void> {
     if (this.batch.length === 0) return;
     const text = this.batch.join('');
