@@ -61,14 +61,17 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
     const out = join(dir, 'pymongo');
     const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`same=${same.uri}`], out, sample: { rate: 1, by: 'connection' }, allowWrites: true, status: { host: '127.0.0.1', port: 0 } });
     let result: { results: unknown[] };
+    let stopped: Awaited<ReturnType<RunningShadow['stop']>>;
     try {
       const { stdout } = await run(PYTHON, [SCRIPT, `mongodb://${shadow.proxy.address}/?directConnection=true&appName=py-shadow`, uniqueDbName('py')], { timeout: 60_000 });
       result = JSON.parse(stdout) as { results: unknown[] };
       await waitFor(async () => (await statusJson(shadow)).operations.waiting === 0 && shadow.proxy.stats.connectionsOpen === 0, { what: 'the mirror to catch up' });
     } finally {
-      await shadow.stop();
+      stopped = await shadow.stop();
     }
     expect(result.results.length).toBeGreaterThan(5);
+    expect(stopped.run.counts.differences).toBe(0);
+    expect(stopped.run.shadow).toMatchObject({ production: 'baseline', dropped: { 'queue-full': 0 } });
     const all = await outcomes(out);
     const replayed = all.filter((o) => o.targets.same?.status === 'ok' || o.targets.same?.status === 'error');
     // Reads, writes, the cursor's getMores folded in, the duplicate-key and unknown-command errors: every one mirrored.
@@ -119,6 +122,39 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       expect(doc.exit.status).not.toBe(0);
     } finally {
       await other.stop();
+    }
+  }, 120_000);
+
+  test('with a clone of production as the baseline: candidates are judged against the clone, production is the recorded reply, drift told from the version', async () => {
+    const db = uniqueDbName('shadow');
+    const docs = Array.from({ length: 12 }, (_, i) => ({ _id: i, qty: i }));
+    const cand = await startFerretDb({ name: 'shadow-cand', replicaSet: false });
+    try {
+      // The clone lags production on _id 3 (drift); the candidate has the clone's data but answers _id 5 differently.
+      await seed(upstream.uri, db, docs);
+      await seed(same.uri, db, docs.map((d) => (d._id === 3 ? { ...d, qty: 33 } : d)));
+      await seed(cand.uri, db, docs.map((d) => (d._id === 3 ? { ...d, qty: 33 } : d._id === 5 ? { ...d, qty: 55 } : d)));
+      const out = join(dir, 'clone');
+      const shadow = await startShadow({ upstream: upstream.uri, baselines: [`clone=${same.uri}`], candidates: [`cand=${cand.uri}`], out, sample: { rate: 1, by: 'connection' }, allowWrites: false });
+      const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=inv`, { serverSelectionTimeoutMS: 10_000 });
+      try {
+        for (let i = 0; i < 12; i++) await app.db(db).collection('items').findOne({ _id: i });
+        await waitFor(() => shadow.status().feed.waiting === 0 && shadow.status().outcomes >= 12, { what: 'the mirror to take every find' });
+      } finally {
+        await app.close();
+        await shadow.stop();
+      }
+      const finds = (await outcomes(out)).filter((o) => o.cmd === 'find');
+      expect(finds).toHaveLength(12);
+      expect(finds.every((o) => o.targets.production === undefined && o.recorded?.reply !== undefined)).toBe(true);
+      const doc = await buildReport(out, ConfigSchema.parse({}));
+      // Only _id 5 is the candidate's own difference; _id 3 differs from production on both clones alike.
+      expect(doc.summary).toEqual([expect.objectContaining({ app: 'inv', candidate: 'cand', verdict: 'fail' })]);
+      const cell = doc.summary[0]!;
+      expect(cell.groups).toBe(1);
+      expect(cell.causes).toEqual({ version: 1 });
+    } finally {
+      await cand.stop();
     }
   }, 120_000);
 
