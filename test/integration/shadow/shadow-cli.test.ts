@@ -53,7 +53,7 @@ describe('mongo-compat shadow end to end', () => {
     const docs = Array.from({ length: 10 }, (_, i) => ({ _id: i, v: `x${i}` }));
     for (const uri of [testUri(), candidate.uri]) {
       const c = new MongoClient(uri);
-      await c.db(db).collection('items').insertMany(docs);
+      await c.db(db).collection<{ _id: number; v: string }>('items').insertMany(docs);
       await c.close();
     }
     const out = join(dir, 'run');
@@ -75,7 +75,7 @@ describe('mongo-compat shadow end to end', () => {
     });
     const app = new MongoClient(`mongodb://${first.listening[0]}/?directConnection=true&appName=cli-app`);
     try {
-      for (let i = 0; i < 10; i++) expect(await app.db(db).collection('items').findOne({ _id: i })).toEqual(docs[i]);
+      for (let i = 0; i < 10; i++) expect(await app.db(db).collection<{ _id: number; v: string }>('items').findOne({ _id: i })).toEqual(docs[i]);
     } finally {
       await app.close();
     }

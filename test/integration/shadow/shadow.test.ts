@@ -29,10 +29,16 @@ async function outcomes(dir: string): Promise<OperationOutcome[]> {
   return all;
 }
 
-async function statusJson(shadow: RunningShadow): Promise<Record<string, any>> {
+interface LiveJson {
+  operations: { waiting: number; seen: number };
+  differences: { candidate: string; app: string; class: string; count: number; example: { diffs: unknown[] } }[];
+  verdicts: { app: string; candidate: string; level: string }[];
+}
+
+async function statusJson(shadow: RunningShadow): Promise<LiveJson> {
   const res = await fetch(`http://${shadow.statusAddress}/status.json`);
   expect(res.status).toBe(200);
-  return (await res.json()) as Record<string, any>;
+  return (await res.json()) as LiveJson;
 }
 
 async function seed(uri: string, db: string, docs: Record<string, unknown>[]): Promise<void> {
@@ -101,14 +107,14 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
         const live = await waitFor(
           async () => {
             const j = await statusJson(shadow);
-            return (j.differences as { candidate: string; class: string }[]).length > 0 ? j : undefined;
+            return j.differences.length > 0 ? j : undefined;
           },
           { what: 'the difference in the live JSON', timeoutMs: 10_000 },
         );
         expect(Date.now() - started).toBeLessThan(10_000);
-        expect(live.differences[0]).toMatchObject({ candidate: 'other', app: 'shop', class: 'result-differs' });
-        expect(live.differences[0].count).toBe(1);
-        expect(JSON.stringify(live.differences[0].example.diffs)).toContain('price');
+        expect(live.differences[0]!).toMatchObject({ candidate: 'other', app: 'shop', class: 'result-differs' });
+        expect(live.differences[0]!.count).toBe(1);
+        expect(JSON.stringify(live.differences[0]!.example.diffs)).toContain('price');
         expect(live.verdicts).toEqual([expect.objectContaining({ app: 'shop', candidate: 'other', level: 'fail' })]);
         const page = await (await fetch(`http://${shadow.statusAddress}/`)).text();
         expect(page).toContain('http-equiv="refresh"');
