@@ -101,7 +101,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`other=${other.uri}`], out, sample: { rate: 1, by: 'connection' }, allowWrites: false, status: { host: '127.0.0.1', port: 0 } });
       const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=shop`, { serverSelectionTimeoutMS: 10_000 });
       try {
-        const items = app.db(db).collection('items');
+        const items = app.db(db).collection<{ _id: number }>('items');
         for (let i = 0; i < 20; i++) await items.findOne({ _id: i });
         const started = Date.now();
         const live = await waitFor(
@@ -144,7 +144,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       const shadow = await startShadow({ upstream: upstream.uri, baselines: [`clone=${same.uri}`], candidates: [`cand=${cand.uri}`], out, sample: { rate: 1, by: 'connection' }, allowWrites: false });
       const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=inv`, { serverSelectionTimeoutMS: 10_000 });
       try {
-        for (let i = 0; i < 12; i++) await app.db(db).collection('items').findOne({ _id: i });
+        for (let i = 0; i < 12; i++) await app.db(db).collection<{ _id: number }>('items').findOne({ _id: i });
         await waitFor(() => shadow.status().feed.waiting === 0 && shadow.status().outcomes >= 12, { what: 'the mirror to take every find' });
       } finally {
         await app.close();
@@ -175,7 +175,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
     const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=steady`, { serverSelectionTimeoutMS: 10_000 });
     let read = 0;
     try {
-      const items = app.db(db).collection('items');
+      const items = app.db(db).collection<{ _id: number }>('items');
       for (let i = 0; i < 40; i++) {
         if (i === 20) {
           await waitFor(() => shadow.status().feed.waiting === 0 && shadow.status().outcomes >= 20, { what: 'the mirror to catch up before the kill' });
@@ -204,7 +204,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
     const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`same=${same.uri}`], out, sample: { rate: 1, by: 'connection' }, allowWrites: false });
     const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=writer`, { serverSelectionTimeoutMS: 10_000 });
     try {
-      const items = app.db(db).collection('items');
+      const items = app.db(db).collection<{ _id: number }>('items');
       await items.insertMany([{ _id: 1 }, { _id: 2 }]);
       await items.updateOne({ _id: 1 }, { $set: { x: 1 } });
       await items.deleteOne({ _id: 2 });
