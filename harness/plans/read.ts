@@ -16,6 +16,10 @@ import type { PlanEngine, PlanKind, PlanMetrics, PlanNode, PlanSummary } from '.
  *   { stages: [ {$cursor: {queryPlanner…}}, {$sort…} ] }                 aggregation not fully pushed down
  *   { shards: { name: {…explain…} }, mergeType, splitPipeline }          aggregation through mongos
  *   { queryPlanner: {Plan…}, filterPushdown, serverInfo.ferretdbVersion }  FerretDB
+ *
+ * An aggregation pushed down whole answers like a find (top-level queryPlanner,
+ * `optimizedPipeline: true`). test/fixtures/plans holds real replies of these formats,
+ * each naming where it was published.
  */
 export type ReadResult = { readonly ok: true; readonly plan: PlanSummary } | { readonly ok: false; readonly message: string };
 
@@ -74,16 +78,22 @@ function isFerretDb(reply: Doc): boolean {
 function readQueryPlanner(qp: Doc, exec: unknown, depth: number): PlanSummary {
   const wp = qp.winningPlan;
   if (!isDoc(wp)) throw new Unreadable('queryPlanner.winningPlan is missing');
-  const { root, engine } = readWinningPlan(wp, depth + 1);
+  const stages = isDoc(exec) && isDoc(exec.executionStages) ? exec.executionStages : undefined;
+  const { root, engine } = readWinningPlan(wp, depth + 1, stages);
   const rejected = Array.isArray(qp.rejectedPlans) ? qp.rejectedPlans.length : 0;
   const metrics = metricsOf(exec);
   return { engine, root, rejected, ...(metrics ? { metrics } : {}) };
 }
 
-/** A winning plan: the classic tree, or the SBE `queryPlan` (its `slotBasedPlan` is internal text, never read). */
-function readWinningPlan(wp: Doc, depth: number): { root: PlanNode; engine: PlanEngine } {
+/**
+ * A winning plan: the classic tree, or the SBE `queryPlan` (its `slotBasedPlan` is internal
+ * text, never read). `exec` is executionStats.executionStages: for a classic plan it is the
+ * same tree with run-time facts (a SORT's usedDisk) that the winning plan does not carry; the
+ * SBE executionStages is another tree altogether and is not paired.
+ */
+function readWinningPlan(wp: Doc, depth: number, exec?: Doc): { root: PlanNode; engine: PlanEngine } {
   if (isDoc(wp.queryPlan)) return { root: readNode(wp.queryPlan, depth + 1), engine: 'sbe' };
-  const root = readNode(wp, depth + 1);
+  const root = readNode(wp, depth + 1, exec);
   return { root, engine: root.stage.startsWith('EXPRESS_') ? 'express' : 'classic' };
 }
 
@@ -100,6 +110,16 @@ function metricsOf(exec: unknown): PlanMetrics | undefined {
   if (t !== undefined) m.executionTimeMillis = t;
   if (typeof exec.executionSuccess === 'boolean') m.success = exec.executionSuccess;
   if (typeof exec.errorMessage === 'string') m.errorMessage = exec.errorMessage;
+  if (m.success === undefined) {
+    // mongos writes no executionSuccess of its own: each shard has one under executionStages.shards[].
+    const shards = isDoc(exec.executionStages) && Array.isArray(exec.executionStages.shards) ? exec.executionStages.shards.filter(isDoc) : [];
+    const told = shards.filter((s) => typeof s.executionSuccess === 'boolean');
+    if (told.length) {
+      const failed = told.find((s) => s.executionSuccess === false);
+      m.success = !failed;
+      if (failed && typeof failed.errorMessage === 'string') m.errorMessage = `${typeof failed.shardName === 'string' ? `${failed.shardName}: ` : ''}${failed.errorMessage}`;
+    }
+  }
   return Object.keys(m).length ? m : undefined;
 }
 
@@ -145,19 +165,37 @@ const STAGE_KINDS: Readonly<Record<string, PlanKind>> = Object.freeze({
   SHARD_WRITE: 'SHARD_ROUTER',
 });
 
-function readNode(raw: Doc, depth: number): PlanNode {
+/** The executionStages node that runs `raw`, when `exec` is one (same stage name). */
+function sameStage(raw: Doc, exec: unknown): Doc | undefined {
+  return isDoc(exec) && exec.stage === raw.stage ? exec : undefined;
+}
+
+function readNode(raw: Doc, depth: number, execIn?: Doc): PlanNode {
+  const exec = sameStage(raw, execIn);
   if (depth > MAX_DEPTH) throw new Unreadable('plan nested too deeply');
   const stage = typeof raw.stage === 'string' ? raw.stage : 'unknown';
   const children: PlanNode[] = [];
-  if (isDoc(raw.inputStage)) children.push(readNode(raw.inputStage, depth + 1));
-  if (Array.isArray(raw.inputStages)) for (const c of raw.inputStages) if (isDoc(c)) children.push(readNode(c, depth + 1));
-  // 4.2 puts SORT_KEY_GENERATOR under SORT, 3.x KEEP_MUTATIONS above FETCH; later versions
-  // have neither: pass-through stages, the same plan either way.
+  if (isDoc(raw.inputStage)) children.push(readNode(raw.inputStage, depth + 1, isDoc(exec?.inputStage) ? exec.inputStage : undefined));
+  if (Array.isArray(raw.inputStages)) {
+    const execChildren = Array.isArray(exec?.inputStages) ? exec.inputStages : [];
+    raw.inputStages.forEach((c, i) => {
+      if (isDoc(c)) children.push(readNode(c, depth + 1, isDoc(execChildren[i]) ? execChildren[i] : undefined));
+    });
+  }
+  // SORT_KEY_GENERATOR (4.2 under every SORT; still in 6.0 shard plans of a sorted mongos
+  // find, under PROJECTION_DEFAULT) and 3.x's KEEP_MUTATIONS are pass-through stages: the
+  // same plan with or without them.
   if ((stage === 'SORT_KEY_GENERATOR' || stage === 'KEEP_MUTATIONS') && children.length === 1) return children[0]!;
   if (Array.isArray(raw.shards)) {
+    const execShards = Array.isArray(exec?.shards) ? exec.shards.filter(isDoc) : [];
     for (const s of raw.shards) {
       if (!isDoc(s)) continue;
-      const plan = isDoc(s.winningPlan) ? readWinningPlan(s.winningPlan, depth + 1).root : isDoc(s.executionStages) ? readNode(s.executionStages, depth + 1) : undefined;
+      const ran = execShards.find((e) => e.shardName === s.shardName);
+      const plan = isDoc(s.winningPlan)
+        ? readWinningPlan(s.winningPlan, depth + 1, isDoc(ran?.executionStages) ? ran.executionStages : undefined).root
+        : isDoc(s.executionStages)
+          ? readNode(s.executionStages, depth + 1)
+          : undefined;
       if (plan) children.push(typeof s.shardName === 'string' ? { ...plan, attrs: { ...plan.attrs, shard: s.shardName } } : plan);
     }
   }
@@ -177,12 +215,12 @@ function readNode(raw: Doc, depth: number): PlanNode {
     if (sp !== undefined) node.sortPattern = sp;
   }
   if (raw.filter !== undefined && raw.filter !== null) node.filter = true;
-  const attrs = attrsOf(stage, raw);
+  const attrs = attrsOf(stage, raw, exec);
   if (attrs) node.attrs = attrs;
   return node;
 }
 
-function attrsOf(stage: string, raw: Doc): Record<string, string | number | boolean> | undefined {
+function attrsOf(stage: string, raw: Doc, exec: Doc | undefined): Record<string, string | number | boolean> | undefined {
   const a: Record<string, string | number | boolean> = {};
   const limit = asNumber(raw.limitAmount);
   if (limit !== undefined && limit > 0) a.limit = limit;
@@ -193,19 +231,28 @@ function attrsOf(stage: string, raw: Doc): Record<string, string | number | bool
     if (typeof raw.foreignCollection === 'string') a.from = raw.foreignCollection.replace(/^[^.]*\./, '');
     if (typeof raw.strategy === 'string') a.strategy = raw.strategy;
   }
-  if (stage === 'SORT' && raw.usedDisk === true) a.usedDisk = true;
+  // usedDisk (4.4+) is a run-time fact: only executionStages carries it, never the winning plan.
+  if (stage === 'SORT' && (exec?.usedDisk === true || raw.usedDisk === true)) a.usedDisk = true;
   return Object.keys(a).length ? a : undefined;
 }
 
-/** `a: [5, 5]; b: [MinKey, MaxKey]`; COUNT_SCAN's start and end keys; express and clustered scans have none. */
+/**
+ * `a: [5, 5]; b: [MinKey, MaxKey]`, or COUNT_SCAN's key range `[{ a: 5, b: MaxKey } .. { a: 5, b: MinKey }]`.
+ * COUNT_SCAN writes its range inside indexBounds as startKey/startKeyInclusive/endKey/
+ * endKeyInclusive (real 5.0+ output), not as intervals per field. Express and clustered
+ * scans have no bounds.
+ */
 function boundsText(raw: Doc): string | undefined {
-  if (isDoc(raw.indexBounds)) {
-    return Object.entries(raw.indexBounds)
-      .map(([field, intervals]) => `${field}: ${Array.isArray(intervals) ? intervals.map(String).join(' | ') : String(intervals)}`)
-      .join('; ');
+  const b = raw.indexBounds;
+  if (!isDoc(b)) return undefined;
+  if (isDoc(b.startKey) || isDoc(b.endKey)) {
+    const open = b.startKeyInclusive === false ? '(' : '[';
+    const close = b.endKeyInclusive === false ? ')' : ']';
+    return `${open}${keyPatternText(b.startKey) ?? '{}'} .. ${keyPatternText(b.endKey) ?? '{}'}${close}`;
   }
-  if (isDoc(raw.startKey) || isDoc(raw.endKey)) return `${keyPatternText(raw.startKey) ?? '{}'} .. ${keyPatternText(raw.endKey) ?? '{}'}`;
-  return undefined;
+  return Object.entries(b)
+    .map(([field, intervals]) => `${field}: ${Array.isArray(intervals) ? intervals.map(String).join(' | ') : String(intervals)}`)
+    .join('; ');
 }
 
 const AGG_KINDS: Readonly<Record<string, PlanKind>> = Object.freeze({
@@ -259,6 +306,9 @@ function readStages(stages: readonly unknown[], depth: number): PlanSummary {
       const limit = asNumber(body);
       if (limit !== undefined) node.attrs = { limit };
     }
+    // At executionStats a stage's run-time facts sit beside its body (6.0: usedDisk and
+    // spills next to $sort and $group), not inside it.
+    if ((name === '$sort' || name === '$group' || name === '$bucketAuto' || name === '$setWindowFields') && s.usedDisk === true) node.attrs = { ...node.attrs, usedDisk: true };
     root = node;
   }
   if (!root) throw new Unreadable('aggregation explain has no readable stage');

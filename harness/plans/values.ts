@@ -37,10 +37,26 @@ function scalarText(x: unknown): string {
   const n = asNumber(x);
   if (n !== undefined) return String(n);
   if (typeof x === 'string') return JSON.stringify(x);
+  const bound = minMaxKey(x);
+  if (bound) return bound;
   if (isDoc(x)) return keyPatternText(x) ?? '{}';
   try {
     return JSON.stringify(x) ?? String(x);
   } catch {
     return String(x);
   }
+}
+
+/**
+ * MinKey and MaxKey, as index bounds hold them (COUNT_SCAN's start and end keys): the
+ * driver's MinKey/MaxKey values, or their Extended JSON form when a reply was kept as text.
+ */
+function minMaxKey(x: unknown): 'MinKey' | 'MaxKey' | undefined {
+  if (x === null || typeof x !== 'object') return undefined;
+  const t = (x as { _bsontype?: unknown })._bsontype;
+  if (t === 'MinKey' || t === 'MaxKey') return t;
+  const keys = Object.keys(x);
+  if (keys.length === 1 && keys[0] === '$minKey') return 'MinKey';
+  if (keys.length === 1 && keys[0] === '$maxKey') return 'MaxKey';
+  return undefined;
 }
