@@ -21,11 +21,40 @@ export interface ShadowStatus {
   readonly compare: CompareResult;
 }
 
+/** The live view's JSON (GET /status.json): what a person or a dashboard reads. */
+export interface LiveStatus {
+  readonly state: ShadowStatus['state'];
+  readonly startedAt: string;
+  readonly run: string;
+  readonly listen: readonly string[];
+  readonly upstream: string;
+  readonly production: ShadowStatus['production'];
+  readonly operations: { readonly seen: number; readonly mirrored: number; readonly waiting: number; readonly outcomes: number; readonly compared: number };
+  readonly dropped: FeedStatus['dropped'];
+  readonly targets: ShadowStatus['targets'];
+  readonly verdicts: readonly { readonly app: string; readonly candidate: string; readonly level: string; readonly counts: Readonly<Record<string, number>>; readonly reasons: readonly string[] }[];
+  /** Difference groups so far, the worst first, each with its first example. */
+  readonly differences: readonly {
+    readonly candidate: string;
+    readonly app: string;
+    readonly class: string;
+    readonly shape: string;
+    readonly count: number;
+    readonly cause?: string;
+    readonly paths: readonly string[];
+    readonly example: { readonly seq: number; readonly command: string; readonly diffs: readonly unknown[] };
+  }[];
+  /** How many groups there are (the list above is cut). */
+  readonly groups: number;
+  /** Paired latency ratio per shape and candidate, where there are enough pairs. */
+  readonly latency: readonly { readonly candidate: string; readonly app: string; readonly shape: string; readonly ratio: number; readonly lower: number; readonly upper: number; readonly pairs: number; readonly judgement: string; readonly level: string }[];
+}
+
 /** Groups and latency rows shown live: the worst first, this many at most. */
 const SHOWN = 50;
 
 /** The live JSON: the status with the comparison cut to what a person or a dashboard reads. */
-export function statusJson(s: ShadowStatus): Record<string, unknown> {
+export function statusJson(s: ShadowStatus): LiveStatus {
   const c = s.compare;
   return {
     state: s.state,
@@ -37,7 +66,7 @@ export function statusJson(s: ShadowStatus): Record<string, unknown> {
     operations: { seen: s.feed.seen, mirrored: s.feed.queued, waiting: s.feed.waiting, outcomes: s.outcomes, compared: c.operations },
     dropped: s.feed.dropped,
     targets: s.targets,
-    verdicts: c.verdicts.map((v) => ({ app: v.app, candidate: v.candidate, level: v.level, counts: v.counts, reasons: v.reasons.map((r) => `${r.level}: ${r.message}`) })),
+    verdicts: c.verdicts.map((v) => ({ app: v.app, candidate: v.candidate, level: v.level, counts: v.counts as Record<string, number>, reasons: v.reasons.map((r) => `${r.level}: ${r.message}`) })),
     differences: c.groups.slice(0, SHOWN).map((g) => ({
       candidate: g.candidate,
       app: g.app,
@@ -60,8 +89,8 @@ export function statusJson(s: ShadowStatus): Record<string, unknown> {
  * The live view: `GET /status.json` the JSON above, `GET /` a page that reloads itself
  * every two seconds. Read-only; it listens where it is told (127.0.0.1 by default).
  */
-export async function liveView(host: string, port: number, get: () => ShadowStatus): Promise<{ address: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
+export async function liveView(host: string, port: number, get: () => Promise<LiveStatus>): Promise<{ address: string; close: () => Promise<void> }> {
+  const server = http.createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (req.method !== 'GET') {
@@ -69,11 +98,11 @@ export async function liveView(host: string, port: number, get: () => ShadowStat
         return;
       }
       if (path === '/status.json') {
-        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${JSON.stringify(statusJson(get()))}\n`);
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${JSON.stringify(await get())}\n`);
         return;
       }
       if (path === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(statusPage(statusJson(get())));
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(statusPage(await get()));
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET / or /status.json\n');
@@ -105,13 +134,16 @@ function table(headers: readonly string[], rows: readonly (readonly unknown[])[]
   return `<table><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
-function statusPage(j: Record<string, unknown>): string {
-  const ops = j.operations as Record<string, number>;
-  const targets = j.targets as (MirrorStatus & { role: string })[];
-  const diffs = j.differences as { candidate: string; app: string; class: string; shape: string; count: number; cause?: string; paths: string[]; example: { seq: number } }[];
-  const latency = j.latency as { candidate: string; app: string; shape: string; ratio: number; lower: number; upper: number; pairs: number; level: string }[];
-  const verdicts = j.verdicts as { app: string; candidate: string; level: string; reasons: string[] }[];
-  const dropped = Object.entries(j.dropped as Record<string, number>).map(([k, n]) => `${n} ${k}`).join(', ');
+function statusPage(j: LiveStatus): string {
+  const ops = j.operations;
+  const targets = j.targets;
+  const diffs = j.differences;
+  const latency = j.latency;
+  const verdicts = j.verdicts;
+  const dropped = Object.entries(j.dropped)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>mongo-compat shadow</title>
 <style>body{font:14px system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f4f4f4}.fail{color:#b00}.warn{color:#a60}.pass{color:#070}</style></head><body>
 <h1>shadow of ${esc(j.upstream)} <small>(${esc(j.state)}, since ${esc(j.startedAt)})</small></h1>

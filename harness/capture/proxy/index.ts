@@ -16,6 +16,8 @@ import { formatStatus, newStats, type ProxyStats } from './stats.ts';
 import { parseUpstream, type UpstreamMember } from './upstream.ts';
 
 export type { ProxyStats } from './stats.ts';
+export type { RecordingPipe, RecordingSettings } from './recording.ts';
+export { WorkerRecording } from './worker/start.ts';
 export type { RedactionOptions } from './redaction.ts';
 export type { ReplyMode } from './reply-summary.ts';
 export { formatStatus } from './stats.ts';
@@ -31,6 +33,8 @@ export interface ProxyOptions {
    */
   readonly capture?: { readonly path: string; readonly header: CaptureHeaderInput; readonly writer?: CaptureWriterOptions };
   readonly sink?: RecordSink;
+  /** Or a recording pipe already running (a shadow's mirror worker); the proxy finishes it at stop. */
+  readonly recording?: RecordingPipe;
   /** Listen host (default 127.0.0.1) and first port (default 0: any free port). */
   readonly listen?: { readonly host?: string; readonly port?: number };
   /**
@@ -123,8 +127,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     replyMode: options.replyMode ?? 'full',
     redaction: options.redaction ?? { mode: 'none' },
   };
-  if ((options.sink === undefined) === (options.capture === undefined)) throw new ProxyError('proxy: give exactly one of a capture file or a record sink');
-  const recording: RecordingPipe = options.sink
+  if ([options.sink, options.capture, options.recording].filter((o) => o !== undefined).length !== 1) throw new ProxyError('proxy: give exactly one of a capture file, a record sink or a recording pipe');
+  const recording: RecordingPipe = options.recording
+    ? options.recording
+    : options.sink
     ? new InlineRecording(options.sink, settings, log)
     : await WorkerRecording.start({ path: options.capture!.path, header: options.capture!.header, ...(options.capture!.writer ? { writerOptions: options.capture!.writer } : {}), settings, log });
   const live: Record<string, () => number> = {
@@ -276,10 +282,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     upstream: up.display,
     stats,
     get files() {
-      return recording instanceof WorkerRecording ? recording.files : [];
+      return recording instanceof WorkerRecording && !options.recording ? recording.files : [];
     },
     get writeFailure() {
-      return recording instanceof WorkerRecording ? recording.failure : undefined;
+      return recording instanceof WorkerRecording && !options.recording ? recording.failure : undefined;
     },
     statusLine: () => formatStatus(stats),
     stop: () =>

@@ -41,6 +41,12 @@ async function statusJson(shadow: RunningShadow): Promise<LiveJson> {
   return (await res.json()) as LiveJson;
 }
 
+/** The mirror has taken every operation the proxy saw and written at least `n` outcomes. */
+async function caughtUp(shadow: RunningShadow, n: number): Promise<boolean> {
+  const s = await shadow.status();
+  return s.operations.waiting === 0 && s.operations.outcomes >= n;
+}
+
 async function seed(uri: string, db: string, docs: Record<string, unknown>[]): Promise<void> {
   const c = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
   try {
@@ -145,7 +151,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=inv`, { serverSelectionTimeoutMS: 10_000 });
       try {
         for (let i = 0; i < 12; i++) await app.db(db).collection<{ _id: number }>('items').findOne({ _id: i });
-        await waitFor(() => shadow.status().feed.waiting === 0 && shadow.status().outcomes >= 12, { what: 'the mirror to take every find' });
+        await waitFor(() => caughtUp(shadow, 12), { what: 'the mirror to take every find' });
       } finally {
         await app.close();
         await shadow.stop();
@@ -178,13 +184,13 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       const items = app.db(db).collection<{ _id: number }>('items');
       for (let i = 0; i < 40; i++) {
         if (i === 20) {
-          await waitFor(() => shadow.status().feed.waiting === 0 && shadow.status().outcomes >= 20, { what: 'the mirror to catch up before the kill' });
+          await waitFor(() => caughtUp(shadow, 20), { what: 'the mirror to catch up before the kill' });
           await doomed.stop();
         }
         expect(await items.findOne({ _id: i % 10 })).toEqual({ _id: i % 10, v: i % 10 });
         read++;
       }
-      await waitFor(() => shadow.status().feed.waiting === 0 && shadow.status().targets[0]!.dropped.unavailable >= 20, { what: 'the mirror to mark the dead candidate', timeoutMs: 20_000 });
+      await waitFor(async () => (await caughtUp(shadow, 40)) && (await shadow.status()).targets[0]!.dropped.unavailable >= 20, { what: 'the mirror to mark the dead candidate', timeoutMs: 20_000 });
     } finally {
       await app.close();
       await shadow.stop();
@@ -209,7 +215,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       await items.updateOne({ _id: 1 }, { $set: { x: 1 } });
       await items.deleteOne({ _id: 2 });
       expect(await items.countDocuments()).toBe(1);
-      await waitFor(() => shadow.status().feed.waiting === 0 && shadow.status().outcomes >= 4, { what: 'the mirror to take every operation' });
+      await waitFor(() => caughtUp(shadow, 4), { what: 'the mirror to take every operation' });
     } finally {
       await app.close();
       await shadow.stop();

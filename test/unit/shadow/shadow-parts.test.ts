@@ -207,7 +207,7 @@ describe('statusJson', () => {
       targets: [],
       compare,
     };
-    const j = statusJson(s) as { operations: Record<string, number>; differences: { count: number; example: { seq: number }; paths: string[] }[]; verdicts: { level: string }[] };
+    const j = statusJson(s);
     expect(j.operations).toEqual({ seen: 3, mirrored: 3, waiting: 0, outcomes: 3, compared: 3 });
     expect(j.differences).toHaveLength(1);
     expect(j.differences[0]).toMatchObject({ count: 2, example: { seq: 2 } });

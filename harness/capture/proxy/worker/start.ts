@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PROXY_DEFAULTS } from '../../../config/schema.ts';
-import { ProxyError } from '../../../errors.ts';
+import { CompatError, ProxyError } from '../../../errors.ts';
 import type { CaptureHeaderInput, CaptureWriterOptions } from '../../../store/writer.ts';
 import type { RecordingPipe, RecordingSettings } from '../recording.ts';
 import { ENTRY, ENTRY_FIELDS } from './protocol.ts';
@@ -68,6 +68,11 @@ export class WorkerRecording implements RecordingPipe {
   /** Why the capture could not be written, once it could not: the proxy then exits non-zero. */
   failure: string | undefined;
 
+  /** The worker's `done` message, once finish() has resolved (a shadow worker's carries its run). */
+  doneMessage?: Record<string, unknown>;
+  /** Messages of a worker's own beyond the recording protocol (a shadow worker's status replies). */
+  onOther?: (m: { t: string }) => void;
+
   private constructor(
     worker: Worker,
     maxQueueBytes: number,
@@ -84,7 +89,7 @@ export class WorkerRecording implements RecordingPipe {
         this.take(m);
         this.failure ??= (m as { message?: string }).message ?? 'writing the capture failed';
         log(`proxy: writing the capture failed: ${this.failure}; recording stops, traffic continues, every operation from now on is counted as dropped`);
-      }
+      } else if (m.t !== 'done') this.onOther?.(m);
     });
     worker.on('error', (err) => this.crash(err.message));
     worker.on('exit', (code) => {
@@ -94,21 +99,46 @@ export class WorkerRecording implements RecordingPipe {
 
   /** Starts the worker and opens the capture file; throws (one line) when it cannot. */
   static async start(options: WorkerRecordingOptions): Promise<WorkerRecording> {
-    const worker = new Worker(workerSource(), {
-      eval: true,
-      workerData: { path: options.path, header: options.header, writerOptions: options.writerOptions ?? {}, settings: options.settings },
-    });
-    const first = await new Promise<{ t: string; message?: string; files?: string[] }>((resolve) => {
-      worker.once('message', resolve);
+    const { pipe, ready } = await WorkerRecording.startWith(
+      new URL('./thread.ts', import.meta.url),
+      { path: options.path, header: options.header, writerOptions: options.writerOptions ?? {}, settings: options.settings },
+      options.writerOptions?.maxQueueBytes ?? PROXY_DEFAULTS.maxQueueMb * 1024 * 1024,
+      options.log,
+    );
+    pipe.files = (ready.files as string[] | undefined) ?? [];
+    return pipe;
+  }
+
+  /**
+   * Starts `entry` as the worker: any thread that speaks this recording protocol (batches
+   * in, acks and counts out, `finish` then `done`) and says `ready` once it can take
+   * batches, or `error` with a one-line message (and an MC_ code) when it cannot.
+   * Resolves with the pipe and the `ready` message.
+   */
+  static async startWith(entry: URL, workerData: unknown, maxQueueBytes: number, log: (line: string) => void): Promise<{ pipe: WorkerRecording; ready: Record<string, unknown> }> {
+    const worker = new Worker(workerSource(entry), { eval: true, workerData });
+    const first = await new Promise<{ t: string; message?: string; code?: string } & Record<string, unknown>>((resolve) => {
+      const onMessage = (m: { t: string } & Record<string, unknown>) => {
+        // Lines logged while starting go out as they come.
+        if (m.t === 'log') return log(String(m.line));
+        worker.off('message', onMessage);
+        resolve(m);
+      };
+      worker.on('message', onMessage);
       worker.once('error', (err) => resolve({ t: 'error', message: err.message }));
+      worker.once('exit', (code) => resolve({ t: 'error', message: `the worker exited (code ${code}) before it was ready` }));
     });
     if (first.t !== 'ready') {
       await worker.terminate();
-      throw new ProxyError(first.message ?? 'the recording worker did not start');
+      const message = first.message ?? 'the recording worker did not start';
+      throw first.code ? new CompatError(first.code, message) : new ProxyError(message);
     }
-    const pipe = new WorkerRecording(worker, options.writerOptions?.maxQueueBytes ?? PROXY_DEFAULTS.maxQueueMb * 1024 * 1024, options.log);
-    pipe.files = first.files ?? [];
-    return pipe;
+    return { pipe: new WorkerRecording(worker, maxQueueBytes, log), ready: first };
+  }
+
+  /** Posts a message of the worker's own protocol (see onOther). */
+  post(m: { t: string } & Record<string, unknown>): void {
+    if (!this.crashed && !this.ended) this.worker.postMessage(m);
   }
 
   get recorded(): number {
@@ -175,6 +205,7 @@ export class WorkerRecording implements RecordingPipe {
       });
       this.worker.postMessage({ t: 'finish' });
       const last = await done;
+      this.doneMessage = last;
       this.take(last);
       if (last.files) this.files = last.files;
       if (last.failure) {
@@ -233,10 +264,9 @@ export class WorkerRecording implements RecordingPipe {
 }
 
 /** The worker runs TypeScript like the CLI does: tsx registered first (Node 20 workers do not inherit loaders). */
-function workerSource(): string {
+function workerSource(entry: URL): string {
   const tsx = pathToFileURL(tsxEsmApi()).href;
-  const entry = new URL('./thread.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
 }
 
 /** tsx's ESM register entry, from its package exports (require.resolve would give the CommonJS one). */
