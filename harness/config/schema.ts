@@ -224,6 +224,8 @@ const SuiteAppSchema = z
     capture: z.array(z.string().min(1)).min(1).optional(),
     /** A scenario's name (scenarios/registry.ts): its sample capture in captures/. */
     scenario: z.string().min(1).optional(),
+    /** A run directory made elsewhere (a `shadow` run, a replay run by hand): reported as it is, nothing replayed. */
+    run: z.string().min(1).optional(),
     timing: z.enum(['fast', 'recorded']).optional(),
     allowWrites: z.boolean().optional(),
     mapDb: z.record(z.string().regex(/^[^=]+$/, 'expected a database name without "="'), z.string().min(1)).optional(),
@@ -231,7 +233,7 @@ const SuiteAppSchema = z
     concurrency: z.number().int().min(1).max(10_000).optional(),
   })
   .strict()
-  .refine((a) => (a.capture === undefined) !== (a.scenario === undefined), 'give an app either capture or scenario, not both');
+  .refine((a) => [a.capture, a.scenario, a.run].filter((x) => x !== undefined).length === 1, 'give an app exactly one of capture, scenario or run');
 const SuiteAcceptSchema = z
   .object({
     /** A difference group's stable id (as the index page and history show it). */

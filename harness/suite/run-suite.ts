@@ -5,6 +5,7 @@ import { glob } from 'tinyglobby';
 import type { Config } from '../config/schema.ts';
 import { oneLine, SuiteError } from '../errors.ts';
 import { mergeRuns } from '../model/run/merge.ts';
+import { readRun } from '../model/run/reader.ts';
 import { replay } from '../replay/run.ts';
 import type { ShardSpec } from '../replay/shard.ts';
 import { buildReport } from '../report/build.ts';
@@ -125,6 +126,28 @@ async function suiteCore(req: SuiteRequest): Promise<SuiteResult | SuiteShardRes
     if (req.signal?.aborted) {
       cut = true;
       errorCells('not run: the suite was interrupted before this app');
+      continue;
+    }
+    if (opts.run !== undefined) {
+      // Replayed elsewhere (a shard replays nothing of it; the merge reports it once).
+      if (req.shard) continue;
+      try {
+        const runDir = opts.run;
+        log(`suite: ${app}: reporting the run in ${runDir} (nothing replayed)`);
+        const { run } = await readRun(runDir);
+        for (const t of run.targets) {
+          versions.set(t.name, t.serverVersion ?? 'unknown');
+          targetVersions[t.name] = t.serverVersion ?? 'unknown';
+        }
+        const doc = await buildReport(runDir, req.config);
+        await writeReport(doc, formats, appDir);
+        const report = `${app}/${formats.includes('html') ? 'report.html' : formats.includes('md') ? 'report.md' : 'report.json'}`;
+        for (const candidate of candidateNames) {
+          cells.push(run.targets.some((t) => t.name === candidate && t.role === 'candidate') ? cellOf(app, candidate, doc, report) : errorCell(app, candidate, `the run in ${runDir} has no candidate named ${candidate}`));
+        }
+      } catch (err) {
+        errorCells(oneLine(err));
+      }
       continue;
     }
     let captures: readonly string[];

@@ -10,6 +10,7 @@ import type { OperationOutcome } from '../../../harness/model/run/outcome.ts';
 import { buildReport } from '../../../harness/report/build.ts';
 import { ConfigSchema } from '../../../harness/config/schema.ts';
 import { startShadow, type RunningShadow } from '../../../harness/shadow/shadow.ts';
+import { runSuite } from '../../../harness/suite/run-suite.ts';
 import { startFerretDb, type FerretDbInstance } from '../../../harness/targets/ferretdb.ts';
 import { REPO_ROOT } from '../../helpers/cli.ts';
 import { uniqueDbName } from '../../helpers/fresh-db.ts';
@@ -132,6 +133,16 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       const doc = await buildReport(out, ConfigSchema.parse({}));
       expect(doc.summary).toEqual([expect.objectContaining({ app: 'shop', candidate: 'other', verdict: 'fail' })]);
       expect(doc.exit.status).not.toBe(0);
+      // The suite includes a shadow run as an app of its own, nothing replayed.
+      const config = ConfigSchema.parse({
+        report: { formats: ['json'] },
+        suite: { apps: { live: { run: out } }, baseline: `production=${upstream.uri}`, candidates: [`other=${other.uri}`, `absent=${other.uri}`], history: join(dir, 'history') },
+      });
+      const suite = await runSuite({ config, out: join(dir, 'suite') });
+      expect(suite.index.cells.map((c) => [c.app, c.candidate, c.verdict])).toEqual([
+        ['live', 'other', 'fail'],
+        ['live', 'absent', 'error'],
+      ]);
     } finally {
       await other.stop();
     }

@@ -31,6 +31,6 @@ describe('mongo-compat suite flags', () => {
     await writeFile(cfg, 'suite:\n  apps:\n    shop:\n      capture: [a.jsonl.gz]\n      scenario: gcsp\n');
     const r = await runCli(['suite', '--config', cfg], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bad\.yaml.*suite\.apps\.shop.*give an app either capture or scenario, not both/);
+    expect(r.stderr).toMatch(/bad\.yaml.*suite\.apps\.shop.*give an app exactly one of capture, scenario or run/);
   });
 });

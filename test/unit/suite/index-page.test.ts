@@ -81,7 +81,7 @@ describe('the suite config section', () => {
     expect(ok.success).toBe(true);
     expect(ok.data?.suite.failOn).toBe('new');
     const both = ConfigSchema.safeParse({ suite: { apps: { a: { capture: ['x'], scenario: 'gcsp' } } } });
-    expect(both.error?.issues[0]?.message).toBe('give an app either capture or scenario, not both');
+    expect(both.error?.issues[0]?.message).toBe('give an app exactly one of capture, scenario or run');
     const badAccept = ConfigSchema.safeParse({ suite: { accept: [{ id: 'g-1', reason: 'r', expires: 'soon' }] } });
     expect(badAccept.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['suite.accept.0.expires', 'suite.accept.0.id']);
   });
