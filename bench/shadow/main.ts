@@ -7,7 +7,8 @@
 // Production and the candidate are two STAND-IN WIRE SERVERS (bench/replay's: they are
 // not databases; they answer every command at once with replies of the real shapes,
 // finds with a 1 KiB document), each its own process, so the figures are the harness's
-// own cost and not a server's. Shadow mirrors every operation (--sample 1): the finds
+// own cost and not a server's. The candidate's runs at nice 19: in a deployment it is
+// another host, not a process competing with the application's path for these cores. Shadow mirrors every operation (--sample 1): the finds
 // go to the candidate and are compared, the inserts are skipped (no --allow-writes).
 // What the mirror could not keep up with is dropped, counted, and reported as
 // `mirroredShare` (operations the mirror took / operations production answered), and
@@ -24,7 +25,7 @@ import { startProxy } from '../../harness/capture/proxy/index.ts';
 import { startShadow } from '../../harness/shadow/shadow.ts';
 import type { LoadResult } from '../proxy/load.ts';
 
-const ROUNDS = Number(process.env.BENCH_SHADOW_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_SHADOW_ROUNDS ?? 7);
 const DURATION_MS = Number(process.env.BENCH_SHADOW_MS ?? 3000);
 const WARMUP_MS = 1000;
 const CONNECTIONS = Number(process.env.BENCH_SHADOW_CONNECTIONS ?? 16);
@@ -38,6 +39,9 @@ async function standIn(): Promise<{ port: number; child: ChildProcess }> {
 
 const production = await standIn();
 const candidate = await standIn();
+// In a deployment the candidate is another host; here it shares the two cores with the
+// application's path, so it runs at the lowest priority and takes only what is idle.
+os.setPriority(candidate.child.pid!, 19);
 const upstream = `mongodb://127.0.0.1:${production.port}/?directConnection=true`;
 const worker = new Worker(
   `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./load-worker.ts', import.meta.url).href)}); });`,

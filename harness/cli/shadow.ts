@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ReportConfigSchema, ShadowConfigSchema } from '../config/schema.ts';
 import { durationMs } from '../config/duration.ts';
@@ -12,7 +13,7 @@ export const SHADOW_FLAGS = flagTable(ShadowConfigSchema, 'shadow', {
   upstream: { flags: '--upstream <URI>', read: read.text, help: 'connection string of production (its password is never stored or printed)' },
   baseline: { flags: '--baseline <NAME=TARGET>', read: read.repeated, help: "a clone of production's version the candidates are judged against (a second one teaches noise); without, production's own replies are the baseline" },
   candidate: { flags: '--candidate <NAME=TARGET>', read: read.repeated, help: 'candidate target (repeatable)' },
-  out: { flags: '-o, --out <DIR>', read: read.text, help: 'run directory to write (a normal run: `report` renders it)' },
+  out: { flags: '-o, --out <DIR>', read: read.text, help: 'run directory to write (a normal run: `report` renders it); default runs/shadow-<start time>' },
   sample: { flags: '--sample <F>', read: read.number, help: 'share of the traffic mirrored, 0 < F ≤ 1' },
   sampleBy: { flags: '--sample-by <unit>', read: read.text, help: 'connection: whole connections (cursors and sessions stay whole); operation: each operation drawn, getMores follow their cursor' },
   allowWrites: { flags: '--allow-writes', read: read.present, help: 'mirror writes too (refused when a target is production)' },
@@ -45,11 +46,12 @@ export function defineShadow(program: Command): void {
       const { config } = await globalConfig(cmd);
       const c = SHADOW_FLAGS.over(config.shadow, flags);
       if (!c.upstream) throw new UsageError('--upstream is required (or shadow.upstream in the config file)');
-      if (!c.out) throw new UsageError('--out is required (or shadow.out in the config file)');
       const candidates = resolveTargets(c.candidate, config);
       if (candidates.length === 0) throw new UsageError('--candidate: at least one candidate target is needed (or shadow.candidate in the config file)');
       if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
       const reportFormats = flags.report === undefined ? undefined : checkFlag('--report', flags.report, read.list, ReportConfigSchema.shape.formats).join(',');
+      // A run directory of its own per start, unless one is named.
+      const out = c.out ?? join('runs', `shadow-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
       const [host, port] = hostPort(c.listen);
       const status = c.status !== undefined ? hostPort(c.status) : undefined;
       const { startShadow } = await import('../shadow/shadow.ts');
@@ -60,7 +62,7 @@ export function defineShadow(program: Command): void {
         listen: { host, port },
         baselines: resolveTargets(c.baseline, config),
         candidates,
-        out: c.out,
+        out,
         sample: { rate: c.sample, by: c.sampleBy },
         allowWrites: c.allowWrites,
         ...(c.record !== undefined ? { record: c.record } : {}),
@@ -83,7 +85,7 @@ export function defineShadow(program: Command): void {
         log,
       });
       // stdout: where to connect, for scripts.
-      process.stdout.write(`${JSON.stringify({ listening: shadow.proxy.members.map((m) => m.address), upstream: shadow.proxy.upstream, ...(shadow.statusAddress ? { status: `http://${shadow.statusAddress}/` } : {}), out: c.out })}\n`);
+      process.stdout.write(`${JSON.stringify({ listening: shadow.proxy.members.map((m) => m.address), upstream: shadow.proxy.upstream, ...(shadow.statusAddress ? { status: `http://${shadow.statusAddress}/` } : {}), out })}\n`);
       const why = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
