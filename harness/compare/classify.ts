@@ -5,6 +5,7 @@ import { diffResults, diffValues, exactlyEqual } from './diff.ts';
 import { matchesPattern } from './path.ts';
 import { isNoise } from './noise.ts';
 import { display } from './value.ts';
+import { VALUE_MASKED_PATHS } from './volatile.ts';
 
 /** Which differences do not count: masked/config-ignored paths, and noise learnt for the shape. */
 export interface PairFilters {
@@ -79,7 +80,7 @@ export function classifyPair(seq: number, a: NormalSide, b: NormalSide, order: R
   const ignored: DiffEntry[] = [];
   const noise: DiffEntry[] = [];
   for (const d of raw) {
-    if (filters.ignorePaths.some((p) => matchesPattern(d.path, p))) ignored.push(d);
+    if (filters.ignorePaths.some((p) => matchesPattern(d.path, p)) || (d.kind === 'value' && VALUE_MASKED_PATHS.some((p) => matchesPattern(d.path, p)))) ignored.push(d);
     else if (filters.noisePaths !== undefined && isNoise(d, filters.noisePaths)) noise.push(d);
     else diffs.push(d);
   }

@@ -41,3 +41,14 @@ export const MASKED_PATHS: readonly string[] = Object.freeze([
   'reply.setVersion',
   'error.message', // errmsg wording changes between versions; code and codeName carry meaning
 ]);
+
+/**
+ * Paths whose value depends on how a server stores the data, not on the data:
+ * `listDatabases` sizes (`sizeOnDisk` per database, `totalSize`, `totalSizeMb`) differ
+ * between any two servers that hold the same documents (file layout, compaction,
+ * preallocation, the storage engine itself). A difference of value there is ignored
+ * like a masked path; a difference of type (`numeric-type`: an Int64 become a Double
+ * between versions) or a database missing still counts, so the list of databases and
+ * the reply's shape are still compared.
+ */
+export const VALUE_MASKED_PATHS: readonly string[] = Object.freeze(['reply.databases[].sizeOnDisk', 'reply.totalSize', 'reply.totalSizeMb']);

@@ -56,6 +56,28 @@ describe('Comparator', () => {
     expect(v.reasons[1]!.evidence).toMatchObject({ kind: 'group', seqs: [0, 1, 2, 3, 4], paths: ['docs[].n'] });
   });
 
+  it('ignores the storage sizes of listDatabases, not their types nor the list of databases', () => {
+    const dbs = (size: unknown, total: unknown, names = ['admin', 'shop']) => ({
+      status: 'ok' as const,
+      reply: { databases: names.map((name) => ({ name, sizeOnDisk: size, empty: false })), totalSize: total, totalSizeMb: total, ok: 1 },
+    });
+    const L = (n: number) => BSON.Long.fromNumber(n);
+    const cmd = { listDatabases: 1 };
+    const r = compareOutcomes(
+      [
+        op(1, cmd, { a: dbs(L(8192), L(16384)), b: dbs(L(12288), L(24576)) }),
+        op(2, cmd, { a: dbs(L(8192), L(16384)), b: dbs(new BSON.Double(8192), L(16384)) }),
+        op(3, cmd, { a: dbs(L(8192), L(16384)), b: dbs(L(8192), L(16384), ['admin']) }),
+      ],
+      { baseline: 'a', candidates: ['b'] },
+    );
+    const bySeq = new Map(r.groups.flatMap((g) => g.seqs.map((seq) => [seq, g.class] as const)));
+    expect(bySeq.has(1)).toBe(false);
+    expect(bySeq.get(2)).toBe('numeric-type-only');
+    expect(bySeq.get(3)).toBe('result-differs');
+    expect(r.verdicts[0]!.counts.equivalent).toBe(1);
+  });
+
   it('applies per-app and per-shape config: ignored paths, extra volatile fields, class thresholds', () => {
     const cmd = { find: 'c', filter: { a: 1 } };
     const outcomes = [op(1, cmd, { base: { status: 'ok', reply: { n: 1, serverInfo: 'x', ok: 1 } }, cand: { status: 'ok', reply: { n: 2, serverInfo: 'y', ok: 1 } } })];
