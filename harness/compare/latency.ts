@@ -35,10 +35,50 @@ type LatencyThresholds = CompareConfig['latency'];
 export class LatencySamples {
   readonly baseline: number[] = [];
   readonly candidate: number[] = [];
+  private readonly kept = new Reservoir();
+
+  /** Pairs added, kept or not. */
+  get seen(): number {
+    return this.kept.seen;
+  }
 
   add(baselineUs: number, candidateUs: number): void {
-    this.baseline.push(baselineUs);
-    this.candidate.push(candidateUs);
+    const i = this.kept.slot(this.baseline.length);
+    if (i === this.baseline.length) {
+      this.baseline.push(baselineUs);
+      this.candidate.push(candidateUs);
+    } else if (i >= 0) {
+      this.baseline[i] = baselineUs;
+      this.candidate[i] = candidateUs;
+    }
+  }
+}
+
+/**
+ * Pairs kept per latency row, and baseline ratios per noise row. Beyond it a uniform
+ * sample of everything added is kept (reservoir sampling; the generator is seeded, so
+ * the same outcomes give the same figures): memory stays bounded for a run of any
+ * length (a shadow left running for days), and 200,000 pairs put the median's
+ * interval far inside any threshold a report uses.
+ */
+export const MAX_LATENCY_PAIRS = 200_000;
+
+class Reservoir {
+  seen = 0;
+  private state = 0x2545f491;
+
+  /** Where the next item goes among `kept` kept ones: `kept` (append), an index to replace, or -1 (not kept). */
+  slot(kept: number): number {
+    this.seen++;
+    if (kept < MAX_LATENCY_PAIRS) return kept;
+    // xorshift32: a uniform draw in [0, seen).
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x >>> 0;
+    const j = Math.floor((this.state / 2 ** 32) * this.seen);
+    return j < MAX_LATENCY_PAIRS ? j : -1;
   }
 }
 
@@ -56,7 +96,7 @@ export function logRatio(a: number, b: number): number {
  * Its interval is computed once per app and shape, whatever the number of candidates.
  */
 export class LatencyNoise {
-  private readonly byApp = new Map<string, Map<string, number[]>>();
+  private readonly byApp = new Map<string, Map<string, { values: number[]; kept: Reservoir }>>();
   private readonly intervals = new Map<string, Map<string, ShiftInterval | null>>();
 
   constructor(private readonly confidence: number) {}
@@ -67,11 +107,15 @@ export class LatencyNoise {
     const r = logRatio(secondUs, baselineUs);
     push(shapes, shape, r);
     push(shapes, '*', r);
+    // A comparison read while outcomes still arrive (shadow's live view) must not keep a stale interval.
+    const cached = this.intervals.get(app);
+    cached?.delete(shape);
+    cached?.delete('*');
   }
 
   /** The interval of the baselines' log ratio; undefined when nothing was learnt for it. */
   interval(app: string, shape: string): ShiftInterval | null | undefined {
-    const samples = this.byApp.get(app)?.get(shape);
+    const samples = this.byApp.get(app)?.get(shape)?.values;
     if (!samples) return undefined;
     let cached = this.intervals.get(app);
     if (!cached) this.intervals.set(app, (cached = new Map()));
@@ -81,10 +125,12 @@ export class LatencyNoise {
   }
 }
 
-function push(m: Map<string, number[]>, key: string, r: number): void {
-  const a = m.get(key);
-  if (a) a.push(r);
-  else m.set(key, [r]);
+function push(m: Map<string, { values: number[]; kept: Reservoir }>, key: string, r: number): void {
+  let a = m.get(key);
+  if (!a) m.set(key, (a = { values: [], kept: new Reservoir() }));
+  const i = a.kept.slot(a.values.length);
+  if (i === a.values.length) a.values.push(r);
+  else if (i >= 0) a.values[i] = r;
 }
 
 /**
@@ -142,8 +188,9 @@ function asRatio(iv: ShiftInterval, confidence: number): PairedRatio {
  * baseline ran; it sets a floor only with at least `minSamples` pairs and a full interval.
  */
 export function judgeLatency(candidate: string, app: string, shape: string, s: LatencySamples, t: LatencyThresholds, noise?: ShiftInterval | null): LatencyRow {
-  const base = percentiles(s.baseline);
-  const cand = percentiles(s.candidate);
+  // Counts say how many operations were timed, not how many pairs the sample kept.
+  const base = { ...percentiles(s.baseline), count: s.seen };
+  const cand = { ...percentiles(s.candidate), count: s.seen };
   const ratios = { p50: ratio(cand.p50, base.p50), p95: ratio(cand.p95, base.p95), p99: ratio(cand.p99, base.p99), max: ratio(cand.max, base.max) };
   const row = { candidate, app, shape, baseline: base, candidateStats: cand, ratios };
   const n = s.baseline.length;

@@ -1,7 +1,7 @@
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../../harness/compare/compare.ts';
-import { judgeLatency, LatencyNoise, LatencySamples, latencyText, logRatio, percentiles } from '../../../harness/compare/latency.ts';
+import { judgeLatency, LatencyNoise, LatencySamples, latencyText, logRatio, MAX_LATENCY_PAIRS, percentiles } from '../../../harness/compare/latency.ts';
 import { ConfigSchema } from '../../../harness/config/schema.ts';
 import type { OperationOutcome, TargetOutcome } from '../../../harness/model/run/outcome.ts';
 import { shapeOf } from '../../../harness/model/shape.ts';
@@ -167,6 +167,35 @@ describe('latency', () => {
     expect(judgeLatency('c', 'a', 's', alternating, thresholds).judgement).toBe('same');
     // Had the candidate always gone second, the delay would read as a regression.
     expect(judgeLatency('c', 'a', 's', fill(baseline, candidate.map((c) => c * 1.4)), thresholds).judgement).toBe('regression');
+  });
+});
+
+describe('latency samples of a long run', () => {
+  const thresholds = ConfigSchema.parse({}).compare.latency;
+  it('keeps a bounded, deterministic uniform sample and still judges a ×1.5 slowdown, counting every pair', () => {
+    const fill = () => {
+      const s = new LatencySamples();
+      // Baseline 1,000–1,999 µs; candidate 1.5× its pair, the first half of the run ×1.0 would show if the sample were not uniform.
+      for (let i = 0; i < MAX_LATENCY_PAIRS * 2; i++) s.add(1000 + (i % 1000), (1000 + (i % 1000)) * (i < MAX_LATENCY_PAIRS / 10 ? 1 : 1.5));
+      return s;
+    };
+    const s = fill();
+    expect(s.baseline).toHaveLength(MAX_LATENCY_PAIRS);
+    expect(s.seen).toBe(MAX_LATENCY_PAIRS * 2);
+    expect(fill().candidate).toEqual(s.candidate);
+    const row = judgeLatency('c', 'app', '*', s, thresholds);
+    expect(row.baseline.count).toBe(MAX_LATENCY_PAIRS * 2);
+    expect(row.paired!.n).toBe(MAX_LATENCY_PAIRS);
+    expect(row.paired!.ratio).toBeCloseTo(1.5, 2);
+    expect(row.judgement).toBe('regression');
+  });
+
+  it('a noise interval read before more pairs arrive is computed again afterwards', () => {
+    const noise = new LatencyNoise(thresholds.confidence);
+    for (let i = 0; i < 200; i++) noise.add('app', 's', 1000, 1000);
+    expect(Math.exp(noise.interval('app', 's')!.estimate)).toBeCloseTo(1, 5);
+    for (let i = 0; i < 2000; i++) noise.add('app', 's', 1000, 2000);
+    expect(Math.exp(noise.interval('app', 's')!.estimate)).toBeCloseTo(2, 5);
   });
 });
 
