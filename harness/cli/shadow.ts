@@ -40,7 +40,7 @@ export function defineShadow(program: Command): void {
     .option('--report <formats>', 'also write the report into RUN_DIR/report at the end, in these formats (as `report --format`)')
     .addHelpText(
       'after',
-      `\nThe application's path is the proxy's: bytes are forwarded first and nothing waits for the mirror.\nCtrl-C, SIGTERM or --duration ends it: the mirror finishes what is queued, the run directory is written,\nthe verdicts go to stderr and a JSON summary to stdout.\n${EXIT_STATUS_HELP}`,
+      `\nThe application's path is the proxy's: bytes are forwarded first and nothing waits for the mirror.\nCtrl-C, SIGTERM or --duration ends it: operations in flight finish (what still waits is dropped, counted), the run directory is written,\nthe verdicts go to stderr and a JSON summary to stdout.\n${EXIT_STATUS_HELP}`,
     )
     .action(async (flags: Record<string, unknown> & { report?: string }, cmd: Command) => {
       const { config } = await globalConfig(cmd);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { OperationRecord, RecordSink } from '../model/record.ts';
 
 /** Why a record of production's traffic was not mirrored at all. */
-export type FeedDrop = 'sampled-out' | 'queue-full' | 'after-stop';
+/** `at-stop`: still waiting when shadow stopped, or arriving after. */
+export type FeedDrop = 'sampled-out' | 'queue-full' | 'at-stop';
 
 export interface Sampling {
   /** Share of the traffic mirrored, 0 < rate ≤ 1. */
@@ -38,7 +39,7 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
   private ended = false;
   private seen = 0;
   private queued = 0;
-  private readonly drops: Record<FeedDrop, number> = { 'sampled-out': 0, 'queue-full': 0, 'after-stop': 0 };
+  private readonly drops: Record<FeedDrop, number> = { 'sampled-out': 0, 'queue-full': 0, 'at-stop': 0 };
   /** Operation sampling: the recorded cursors whose opener was mirrored, `conn\0id`. */
   private readonly cursors = new Set<string>();
 
@@ -52,14 +53,14 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
   ) {}
 
   get dropped(): number {
-    return this.drops['queue-full'] + this.drops['after-stop'];
+    return this.drops['queue-full'] + this.drops['at-stop'];
   }
 
   write(rec: OperationRecord): boolean {
     this.seen++;
     this.tee?.write(rec);
     if (this.ended) {
-      this.drops['after-stop']++;
+      this.drops['at-stop']++;
       return true;
     }
     if (!this.sampled(rec)) {
@@ -78,9 +79,19 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
     return true;
   }
 
-  /** No more records: the iteration ends once the queue is empty. The tee is closed by its owner. */
-  async close(): Promise<void> {
+  /**
+   * No more records: the iteration ends once the queue is empty, or at once with
+   * `discard` (shadow stopping: what still waits is dropped and counted `at-stop`, so a
+   * mirror that is behind does not hold the stop for its whole backlog). The tee is
+   * closed by its owner.
+   */
+  async close(discard = false): Promise<void> {
     this.ended = true;
+    if (discard) {
+      this.drops['at-stop'] += this.queue.length - this.head;
+      this.queue.length = 0;
+      this.head = 0;
+    }
     const w = this.wake;
     this.wake = undefined;
     w?.();

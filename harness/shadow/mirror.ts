@@ -189,12 +189,12 @@ export class Mirror {
     });
   }
 
-  /** Every session closed: finishes what is queued, writes run.json, closes the targets. */
+  /** Every session closed: finishes the operations in flight (what still waits is dropped, counted), writes run.json, closes the targets. */
   async finish(): Promise<RunJson> {
     this.state = 'stopping';
     try {
       await this.pipe.finish();
-      await this.feed.close();
+      await this.feed.close(true);
       const result = await this.mirroring;
       clearInterval(this.flushTimer);
       const s = this.summary();

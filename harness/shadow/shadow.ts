@@ -35,7 +35,7 @@ export interface RunningShadow {
   readonly statusAddress?: string;
   /** The live view's figures, from the mirror worker. */
   status(): Promise<LiveStatus>;
-  /** Stops the proxy, lets the mirror finish what is queued, writes run.json. */
+  /** Stops the proxy, lets the mirror finish the operations in flight, writes run.json. */
   stop(): Promise<{ dir: string; run: RunJson }>;
 }
 

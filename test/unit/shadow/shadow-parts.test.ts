@@ -74,7 +74,17 @@ describe('RecordFeed', () => {
     for await (const r of feed) kept.push(r);
     expect(kept).toHaveLength(3);
     expect(tee.records).toHaveLength(6);
-    expect(feed.status().dropped).toEqual({ 'sampled-out': 0, 'queue-full': 2, 'after-stop': 1 });
+    expect(feed.status().dropped).toEqual({ 'sampled-out': 0, 'queue-full': 2, 'at-stop': 1 });
+  });
+
+  test('closing with discard drops what still waits, counted at-stop', async () => {
+    const feed = new RecordFeed({ rate: 1, by: 'connection' }, 10);
+    for (let i = 0; i < 4; i++) feed.write(rec('c', { ping: i }));
+    const it = feed[Symbol.asyncIterator]();
+    expect((await it.next()).value?.command).toEqual({ ping: 0 });
+    await feed.close(true);
+    expect((await it.next()).done).toBe(true);
+    expect(feed.status()).toMatchObject({ queued: 4, waiting: 0, dropped: { 'at-stop': 3 } });
   });
 
   test('the iterator waits for records and ends at close', async () => {
@@ -201,7 +211,7 @@ describe('statusJson', () => {
       listen: ['127.0.0.1:1'],
       upstream: '127.0.0.1:2',
       production: 'baseline',
-      feed: { seen: 3, queued: 3, waiting: 0, dropped: { 'sampled-out': 0, 'queue-full': 0, 'after-stop': 0 } },
+      feed: { seen: 3, queued: 3, waiting: 0, dropped: { 'sampled-out': 0, 'queue-full': 0, 'at-stop': 0 } },
       outcomes: 3,
       records: 3,
       targets: [],
