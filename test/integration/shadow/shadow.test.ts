@@ -181,6 +181,35 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
     }
   }, 120_000);
 
+  test('two clones of production as baselines: what differs between them is noise, not the candidate\'s', async () => {
+    const db = uniqueDbName('shadow');
+    const docs = Array.from({ length: 8 }, (_, i) => ({ _id: i, at: `t${i}` }));
+    const [a2, cand] = await Promise.all([startFerretDb({ name: 'shadow-a2', replicaSet: false }), startFerretDb({ name: 'shadow-cand2', replicaSet: false })]);
+    try {
+      // The field `at` differs between the two clones of one version on every document (as a
+      // per-server timestamp would): the candidate differs there too, and nowhere else.
+      await seed(upstream.uri, db, docs);
+      await seed(same.uri, db, docs);
+      await seed(a2.uri, db, docs.map((d) => ({ ...d, at: `other-${d._id}` })));
+      await seed(cand.uri, db, docs.map((d) => ({ ...d, at: `cand-${d._id}` })));
+      const out = join(dir, 'noise');
+      const shadow = await startShadow({ upstream: upstream.uri, baselines: [`a=${same.uri}`, `a2=${a2.uri}`], candidates: [`cand=${cand.uri}`], out, sample: { rate: 1, by: 'connection' }, allowWrites: false });
+      const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=noisy`, { serverSelectionTimeoutMS: 10_000 });
+      try {
+        for (let i = 0; i < 8; i++) await app.db(db).collection<{ _id: number }>('items').findOne({ _id: i });
+        await waitFor(() => caughtUp(shadow, 8), { what: 'the mirror to take every find' });
+      } finally {
+        await app.close();
+        await shadow.stop();
+      }
+      const doc = await buildReport(out, ConfigSchema.parse({}));
+      expect(doc.summary).toEqual([expect.objectContaining({ app: 'noisy', candidate: 'cand', verdict: 'pass' })]);
+      expect(doc.summary[0]!.counts.equivalent).toBe(8);
+    } finally {
+      await Promise.all([a2.stop(), cand.stop()]);
+    }
+  }, 120_000);
+
   test('a candidate killed mid-run: the workload completes without an error, its mirrored operations count as unavailable', async () => {
     const db = uniqueDbName('shadow');
     const docs = Array.from({ length: 10 }, (_, i) => ({ _id: i, v: i }));
