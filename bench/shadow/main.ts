@@ -15,7 +15,7 @@
 // `candidateAnsweredShare` (of the reads it took, those the candidate answered).
 //
 // Last line: one JSON object.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,6 @@ const candidate = await standIn();
 // In a deployment the candidate is another host; here it shares the two cores with the
 // application's path, so it runs at the lowest priority and takes only what is idle.
 os.setPriority(candidate.child.pid!, 19);
-spawnSync('chrt', ['--idle', '-a', '-p', '0', String(candidate.child.pid)], { stdio: 'ignore' });
 const upstream = `mongodb://127.0.0.1:${production.port}/?directConnection=true`;
 const worker = new Worker(
   `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./load-worker.ts', import.meta.url).href)}); });`,

@@ -1,36 +1,22 @@
 // The shadow's mirror worker (shadow.ts starts it through the proxy's WorkerRecording):
 // takes the framed messages the forwarding thread sends over, exactly as the recording
 // worker does, and runs the mirror on them (mirror.ts). Messages from the main thread:
-//   {t:'batch', …} (see capture/proxy/worker/start.ts) · {t:'status', id, listen} · {t:'finish'}
+//   {t:'batch', …} (see capture/proxy/worker/start.ts) · {t:'status', id, listen} ·
+//   {t:'finish', unposted} (operations the forwarding thread did not post because this thread was behind)
 // Messages to it: {t:'ready'} | {t:'error', code, message} | {t:'ack', bytes, …counts} |
 // {t:'log', line} | {t:'status', id, status} | {t:'done', …counts, run} | {t:'done', failure}.
-import { spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyBatch, yieldCpuToForwarding, type Batch } from '../capture/proxy/worker/side.ts';
 import { CompatError } from '../errors.ts';
 import { Mirror, type MirrorRequest } from './mirror.ts';
 
+// Nice 19, as the recording worker. Not SCHED_IDLE: tried, a saturated bench host then
+// starved the mirror almost entirely (512 operations mirrored in a round against 4,000–6,000
+// at nice 19) with no gain for the application, and an idle-class thread that holds a lock
+// the forwarding thread needs invites priority inversion.
 yieldCpuToForwarding();
-idleWhenOthersRun();
 const port = parentPort!;
 const log = (line: string) => port.postMessage({ t: 'log', line });
-
-/**
- * Beyond nice 19: on Linux the mirror thread takes the SCHED_IDLE policy (util-linux
- * `chrt --idle`), so it runs only on a core nothing else wants and yields the moment the
- * forwarding thread (or anything else) wakes up. Nice 19 alone still lets it hold a core
- * for a scheduler slice when a latency-bound application's thread wakes. Where `chrt` is
- * missing or not allowed, nice 19 stands.
- */
-function idleWhenOthersRun(): void {
-  try {
-    const tid = readlinkSync('/proc/thread-self').split('/').pop();
-    if (tid) spawnSync('chrt', ['--idle', '-p', '0', tid], { stdio: 'ignore', timeout: 2_000 });
-  } catch {
-    // Not Linux: nice 19 as set above, where that worked.
-  }
-}
 
 let mirror: Mirror;
 try {
@@ -45,7 +31,7 @@ function counts() {
   return { recorded: p.recorded, dropped: p.dropped, parseErrors: p.parseErrors, authSkipped: p.authSkipped };
 }
 
-port.on('message', (m: Batch | { t: 'status'; id: number; listen: string[] } | { t: 'finish' }) => {
+port.on('message', (m: Batch | { t: 'status'; id: number; listen: string[] } | { t: 'finish'; unposted?: number }) => {
   if (m.t === 'batch') {
     applyBatch(mirror.pipe, m);
     port.postMessage({ t: 'ack', bytes: m.bytes, ...counts() });
@@ -57,7 +43,7 @@ port.on('message', (m: Batch | { t: 'status'; id: number; listen: string[] } | {
   }
   void (async () => {
     try {
-      const run = await mirror.finish();
+      const run = await mirror.finish(m.unposted ?? 0);
       port.postMessage({ t: 'done', ...counts(), run });
     } catch (err) {
       port.postMessage({ t: 'done', ...counts(), failure: (err as Error).message });

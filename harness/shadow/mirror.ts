@@ -17,7 +17,7 @@ import { parseTargetSpec, startTarget, type RunningTarget } from '../targets/ind
 import { RecordFeed, type Sampling } from './feed.ts';
 import { MirrorGate } from './gate.ts';
 import { ProductionTarget } from './production.ts';
-import { statusJson, type LiveStatus } from './status.ts';
+import { statusJson, withUnposted, type LiveStatus } from './status.ts';
 
 /**
  * The mirror: everything of a shadow that is not the proxy's own path. It runs in the
@@ -190,14 +190,14 @@ export class Mirror {
   }
 
   /** Every session closed: finishes the operations in flight (what still waits is dropped, counted), writes run.json, closes the targets. */
-  async finish(): Promise<RunJson> {
+  async finish(unposted: number): Promise<RunJson> {
     this.state = 'stopping';
     try {
       await this.pipe.finish();
       await this.feed.close(true);
       const result = await this.mirroring;
       clearInterval(this.flushTimer);
-      const s = this.summary();
+      const s = this.summary(unposted);
       const notes = [...this.guard.notes, ...result.notes, ...shadowNotes(s)];
       for (const t of this.targets.live) if (t.down) notes.push(`target ${t.name}: ${t.down}; its operations while down are marked unavailable`);
       const p = this.production;
@@ -238,15 +238,15 @@ export class Mirror {
     }
   }
 
-  private summary(): ShadowRunSummary {
+  private summary(unposted: number): ShadowRunSummary {
     const f = this.feed.status();
     return {
       upstream: parseUpstream(this.req.upstream).display,
       production: this.req.baselines.length === 0 ? 'baseline' : 'recorded',
       sample: { ...this.req.sample },
-      seen: f.seen,
+      seen: f.seen + unposted,
       mirrored: f.queued,
-      dropped: { ...f.dropped },
+      dropped: { ...withUnposted(f.dropped, unposted) },
       targets: this.gates.map((g) => {
         const s = g.status();
         return { name: s.name, mirrored: s.mirrored, dropped: { ...s.dropped }, lagMs: s.lagMs ? { p50: s.lagMs.p50, p99: s.lagMs.p99 } : null };

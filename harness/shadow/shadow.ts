@@ -1,9 +1,8 @@
 import { startProxy, WorkerRecording, type ProxyOptions, type RunningProxy } from '../capture/proxy/index.ts';
-import { PROXY_DEFAULTS } from '../config/schema.ts';
 import { ShadowError } from '../errors.ts';
 import type { RunJson } from '../model/run/files.ts';
 import type { MirrorRequest } from './mirror.ts';
-import { liveView, type LiveStatus } from './status.ts';
+import { liveView, withUnposted, type LiveStatus } from './status.ts';
 
 /**
  * Live shadow: the recording proxy in front of production, and off its path every
@@ -39,13 +38,22 @@ export interface RunningShadow {
   stop(): Promise<{ dir: string; run: RunJson }>;
 }
 
+/**
+ * Bytes of traffic the mirror thread may be behind before the forwarding thread stops
+ * handing it messages (those operations count `mirror-behind`). Small on purpose: what
+ * the mirror cannot keep up with is better dropped before it is decoded (decoding every
+ * message only to drop the record at a full queue was most of a starved mirror's work)
+ * and the recording worker's 64 MiB is sized for a capture that must lose nothing.
+ */
+const MIRROR_BACKLOG_BYTES = 8 * 1024 * 1024;
+
 /** How long the live view waits for the mirror worker's figures. */
 const STATUS_TIMEOUT_MS = 5_000;
 
 export async function startShadow(req: ShadowRequest): Promise<RunningShadow> {
   const log = req.log ?? (() => undefined);
   const { listen, status: statusAt, proxy: proxyOptions, log: _log, ...mirror } = req;
-  const { pipe } = await WorkerRecording.startWith(new URL('./mirror-thread.ts', import.meta.url), mirror satisfies MirrorRequest, PROXY_DEFAULTS.maxQueueMb * 1024 * 1024, log);
+  const { pipe } = await WorkerRecording.startWith(new URL('./mirror-thread.ts', import.meta.url), mirror satisfies MirrorRequest, MIRROR_BACKLOG_BYTES, log);
   let proxy: RunningProxy;
   try {
     proxy = await startProxy({ ...proxyOptions, ...(req.app ? { app: req.app } : {}), upstream: req.upstream, ...(listen ? { listen } : {}), recording: pipe, replyMode: 'full', log });
@@ -76,8 +84,10 @@ export async function startShadow(req: ShadowRequest): Promise<RunningShadow> {
       }, STATUS_TIMEOUT_MS);
       waiting.set(id, (s) => {
         clearTimeout(timer);
-        last = s;
-        resolve(s);
+        // What the forwarding thread never handed over is known here only.
+        const unposted = pipe.unposted;
+        last = { ...s, operations: { ...s.operations, seen: s.operations.seen + unposted }, dropped: withUnposted(s.dropped, unposted) };
+        resolve(last);
       });
       pipe.post({ t: 'status', id, listen: listening });
     });

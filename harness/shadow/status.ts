@@ -30,7 +30,8 @@ export interface LiveStatus {
   readonly upstream: string;
   readonly production: ShadowStatus['production'];
   readonly operations: { readonly seen: number; readonly mirrored: number; readonly waiting: number; readonly outcomes: number; readonly compared: number };
-  readonly dropped: FeedStatus['dropped'];
+  /** Operations not mirrored at all, by reason. */
+  readonly dropped: Readonly<Record<string, number>>;
   readonly targets: ShadowStatus['targets'];
   readonly verdicts: readonly { readonly app: string; readonly candidate: string; readonly level: string; readonly counts: Readonly<Record<string, number>>; readonly reasons: readonly string[] }[];
   /** Difference groups so far, the worst first, each with its first example. */
@@ -48,6 +49,15 @@ export interface LiveStatus {
   readonly groups: number;
   /** Paired latency ratio per shape and candidate, where there are enough pairs. */
   readonly latency: readonly { readonly candidate: string; readonly app: string; readonly shape: string; readonly ratio: number; readonly lower: number; readonly upper: number; readonly pairs: number; readonly judgement: string; readonly level: string }[];
+}
+
+/**
+ * Operations the forwarding thread did not hand over because the mirror thread was
+ * behind by more than its backlog bound: they were never decoded, so they count as
+ * seen and dropped (`mirror-behind`).
+ */
+export function withUnposted<T extends Record<string, number>>(dropped: T, unposted: number): T & { 'mirror-behind': number } {
+  return { ...dropped, 'mirror-behind': unposted };
 }
 
 /** Groups and latency rows shown live: the worst first, this many at most. */

@@ -84,7 +84,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
     }
     expect(result.results.length).toBeGreaterThan(5);
     expect(stopped.run.counts.differences).toBe(0);
-    expect(stopped.run.shadow).toMatchObject({ production: 'baseline', dropped: { 'queue-full': 0 } });
+    expect(stopped.run.shadow).toMatchObject({ production: 'baseline', dropped: { 'queue-full': 0, 'mirror-behind': 0, 'at-stop': 0 } });
     const all = await outcomes(out);
     const replayed = all.filter((o) => o.targets.same?.status === 'ok' || o.targets.same?.status === 'error');
     // Reads, writes, the cursor's getMores folded in, the duplicate-key and unknown-command errors: every one mirrored.

@@ -150,6 +150,10 @@ export class WorkerRecording implements RecordingPipe {
   get parseErrors(): number {
     return this.worker_.parseErrors;
   }
+  /** Operations never posted to the worker because it was behind (or gone): they never reached it. */
+  get unposted(): number {
+    return this.droppedHere;
+  }
   get authSkipped(): number {
     return this.worker_.authSkipped;
   }
@@ -203,7 +207,7 @@ export class WorkerRecording implements RecordingPipe {
         });
         this.worker.once('exit', () => resolve({ failure: 'recording worker exited before closing the capture' }));
       });
-      this.worker.postMessage({ t: 'finish' });
+      this.worker.postMessage({ t: 'finish', unposted: this.droppedHere });
       const last = await done;
       this.doneMessage = last;
       this.take(last);
