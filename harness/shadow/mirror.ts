@@ -86,6 +86,7 @@ export class Mirror {
     private readonly targets: Awaited<ReturnType<typeof openLiveTargets>>,
     private readonly guard: WriteGuardResult,
     private readonly recordFile: CaptureWriter | undefined,
+    private readonly writer: RunWriter,
     private readonly log: (line: string) => void,
   ) {
     const productionIsBaseline = req.baselines.length === 0;
@@ -107,7 +108,7 @@ export class Mirror {
     );
     this.mirroring = this.engine.run(this.feed);
     // Outcomes reach the disk within a second even when traffic is thin.
-    this.flushTimer = setInterval(() => void this.writer?.sync(), 1_000);
+    this.flushTimer = setInterval(() => void this.writer.sync(), 1_000);
     this.flushTimer.unref();
   }
 
@@ -115,7 +116,6 @@ export class Mirror {
   private readonly feed: RecordFeed;
   private readonly live: Comparator;
   private readonly engine: ReplayEngine;
-  private writer?: RunWriter;
 
   /** Targets up, the write guard passed, the run directory open: ready for traffic. Throws one line when not. */
   static async start(req: MirrorRequest, log: (line: string) => void): Promise<Mirror> {
@@ -150,9 +150,7 @@ export class Mirror {
           replyMode: 'full',
         });
       }
-      const mirror = new Mirror(req, production, targets, guard, recordFile, log);
-      mirror.writer = await RunWriter.open(req.out);
-      return mirror;
+      return new Mirror(req, production, targets, guard, recordFile, await RunWriter.open(req.out), log);
     } catch (err) {
       await recordFile?.close().catch(() => undefined);
       if (targets) await closeLiveTargets(targets);
@@ -167,7 +165,7 @@ export class Mirror {
     const kept = this.req.baselines.length === 0 ? withoutRecorded(o) : o;
     this.live.learn(kept);
     this.live.add(kept);
-    return this.writer!.writeOutcome(kept);
+    return this.writer.writeOutcome(kept);
   }
 
   /** The live view's JSON; the comparison is recomputed at most once a second. */
@@ -227,7 +225,7 @@ export class Mirror {
         startedAt: this.startedAt,
         endedAt: new Date().toISOString(),
       };
-      await this.writer!.finish(result.histograms.values(), run);
+      await this.writer.finish(result.histograms.values(), run);
       this.state = 'stopped';
       return run;
     } finally {
@@ -246,7 +244,7 @@ export class Mirror {
       sample: { ...this.req.sample },
       seen: f.seen + unposted,
       mirrored: f.queued,
-      dropped: { ...withUnposted(f.dropped, unposted) },
+      dropped: withUnposted(f.dropped, unposted),
       targets: this.gates.map((g) => {
         const s = g.status();
         return { name: s.name, mirrored: s.mirrored, dropped: { ...s.dropped }, lagMs: s.lagMs ? { p50: s.lagMs.p50, p99: s.lagMs.p99 } : null };
