@@ -69,6 +69,8 @@ const MSG = {
   find: opMsg({ cursor: { firstBatch: batch(1, 1), id: BSON.Long.ZERO, ns: NS }, ok: 1 }),
   /** A find with a batchSize: the first batch, cursor left open for one getMore. */
   findBatch: opMsg({ cursor: { firstBatch: batch(1, 2), id: OPEN_CURSOR, ns: NS }, ok: 1 }),
+  /** A find that matches nothing: the write guard's canary lookups (replay --allow-writes). */
+  findEmpty: opMsg({ cursor: { firstBatch: [], id: BSON.Long.ZERO, ns: NS }, ok: 1 }),
   getMore: opMsg({ cursor: { nextBatch: batch(3, 2), id: BSON.Long.ZERO, ns: NS }, ok: 1 }),
   aggregate: opMsg({ cursor: { firstBatch: batch(1, 3), id: BSON.Long.ZERO, ns: NS }, ok: 1 }),
   write: opMsg({ n: 1, ok: 1 }),
@@ -80,6 +82,8 @@ const MSG = {
 };
 const REPLY_HELLO = opReply(HELLO);
 const BATCH_SIZE = Buffer.from('batchSize\u0000', 'latin1');
+/** The write guard's canary collections (harness/replay/identity.ts): never "found" here, so two stand-ins count as two servers. */
+const CANARY = Buffer.from('canary_', 'latin1');
 
 /** The command name: the key of the body's first element (int32 length at `at`, then a type byte, then the key as a cstring). */
 function commandName(msg: Buffer, at: number): string {
@@ -92,6 +96,7 @@ function pick(name: string, msg: Buffer, body: number): Buffer {
   switch (name) {
     case 'find':
       // A batchSize key in the body (found as bytes: no decode).
+      if (msg.indexOf(CANARY, body) > 0) return MSG.findEmpty;
       return msg.indexOf(BATCH_SIZE, body) > 0 ? MSG.findBatch : MSG.find;
     case 'getMore':
       return MSG.getMore;

@@ -2,7 +2,8 @@ import { BSON } from 'mongodb';
 import type { OperationRecord } from '../model/record.ts';
 import type { OperationOutcome, OutcomeError, TargetOutcome } from '../model/run/outcome.ts';
 import { OutcomeDigest } from './digest.ts';
-import { recordedOf } from './outcomes.ts';
+import { recordedOf, withFull, type FullReply, type TargetPart } from './outcomes.ts';
+import { rawDigest } from './raw-reply.ts';
 import type { Rewritten } from './rewrite.ts';
 import type { SendResult } from './target.ts';
 
@@ -46,9 +47,14 @@ export interface CursorSide {
   /** The live cursor id on this target; null once exhausted, failed or killed. */
   live: BSON.Long | null;
   status: 'ok' | 'error' | 'unavailable';
-  /** The opener's reply with `cursor.firstBatch` emptied (the documents are in `docs`). */
+  /** The opener's reply with `cursor.firstBatch` emptied (the documents are in `docs`); see opener for one not decoded yet. */
   reply?: BSON.Document;
-  docs: BSON.Document[];
+  /** The opener's reply as sent back, when it was digested from its bytes (decoded only if the outcome keeps it). */
+  opener?: Extract<SendResult, { kind: 'ok' }>;
+  /** Documents kept, each decoded or still its BSON (a slice of the reply, decoded only if the outcome keeps it). */
+  docs: (BSON.Document | Uint8Array)[];
+  /** Whether part of the digest was taken from bytes (raw-reply.ts) rather than decoded values. */
+  fromBytes: boolean;
   docsCount: number;
   readonly digest: OutcomeDigest;
   latencyUs: number;
@@ -83,6 +89,7 @@ export class LogicalCursor {
       live: null,
       status: 'ok',
       docs: [],
+      fromBytes: false,
       docsCount: 0,
       digest: new OutcomeDigest(),
       latencyUs: 0,
@@ -103,14 +110,26 @@ export class LogicalCursor {
       side.digest.error(res.error);
       return;
     }
-    const cursor = res.reply.cursor as BSON.Document | undefined;
-    const batch = (cursor?.firstBatch as BSON.Document[] | undefined) ?? [];
-    side.reply = cursor ? { ...res.reply, cursor: { ...cursor, firstBatch: [] } } : res.reply;
-    side.digest.reply(side.reply);
-    this.addDocs(side, batch);
-    side.live = cursorId(cursor?.id);
+    // From the reply's bytes where they walk as expected: nothing decoded (raw-reply.ts).
+    const raw = res.raw ? rawDigest(res.raw, 'firstBatch') : undefined;
+    let ns = '';
+    if (raw) {
+      side.opener = res;
+      side.fromBytes = true;
+      side.digest.addBytes(raw.stripped);
+      this.addRawDocs(side, raw.docs);
+      side.live = raw.cursorId;
+      ns = raw.ns ?? '';
+    } else {
+      const cursor = res.reply.cursor as BSON.Document | undefined;
+      const batch = (cursor?.firstBatch as BSON.Document[] | undefined) ?? [];
+      side.reply = cursor ? { ...res.reply, cursor: { ...cursor, firstBatch: [] } } : res.reply;
+      side.digest.reply(side.reply);
+      this.addDocs(side, batch);
+      side.live = cursorId(cursor?.id);
+      if (typeof cursor?.ns === 'string') ns = cursor.ns;
+    }
     // The live namespace names the collection for getMore/killCursors (listCollections answers on `$cmd.listCollections`).
-    const ns = typeof cursor?.ns === 'string' ? cursor.ns : '';
     if (ns.includes('.')) side.coll = ns.slice(ns.indexOf('.') + 1);
   }
 
@@ -158,9 +177,7 @@ export class LogicalCursor {
       side.live = null;
       return;
     }
-    const cursor = res.reply.cursor as BSON.Document | undefined;
-    this.addDocs(side, (cursor?.nextBatch as BSON.Document[] | undefined) ?? []);
-    side.live = cursorId(cursor?.id);
+    this.addBatch(side, res);
   }
 
   /**
@@ -200,9 +217,7 @@ export class LogicalCursor {
       side.live = null;
     } else {
       side.latencyUs += (res.endAt - res.sentAt) * 1000;
-      const cursor = res.reply.cursor as BSON.Document | undefined;
-      this.addDocs(side, (cursor?.nextBatch as BSON.Document[] | undefined) ?? []);
-      side.live = cursorId(cursor?.id);
+      this.addBatch(side, res);
     }
   }
 
@@ -216,25 +231,38 @@ export class LogicalCursor {
     return out;
   }
 
-  /** Per target name, what the logical result was (call once the cursor is finished). */
+  /** Per target name, what the logical result was, replies and documents in full (call once the cursor is finished). */
   outcomes(names: readonly string[]): Record<string, TargetOutcome> {
     const targets: Record<string, TargetOutcome> = {};
+    const parts = this.parts();
     for (let i = 0; i < names.length; i++) {
-      const s = this.sides[i]!;
-      if (s.status === 'unavailable') {
-        targets[names[i]!] = { status: 'unavailable', reason: s.reason };
-        continue;
-      }
-      targets[names[i]!] = {
-        status: s.status,
-        ...(s.reply ? { reply: s.reply, docs: s.docs } : {}),
-        ...(s.docsCount !== s.docs.length ? { docsCount: s.docsCount } : {}),
-        ...(s.error ? { error: s.error } : {}),
-        digest: s.digest.hex(),
-        latencyUs: Math.round(s.latencyUs),
-      };
+      const p = parts[i]!;
+      targets[names[i]!] = p.full ? withFull(p.outcome, p.full.value()) : p.outcome;
     }
     return targets;
+  }
+
+  /** Each target's part of the outcome, in target order, replies and documents decoded only if the outcome keeps them (outcomes.ts). */
+  parts(): TargetPart[] {
+    const parts = new Array<TargetPart>(this.sides.length);
+    for (let i = 0; i < parts.length; i++) {
+      const s = this.sides[i]!;
+      if (s.status === 'unavailable') {
+        parts[i] = { outcome: { status: 'unavailable', reason: s.reason } };
+        continue;
+      }
+      parts[i] = {
+        outcome: {
+          status: s.status,
+          ...(s.docsCount !== s.docs.length ? { docsCount: s.docsCount } : {}),
+          ...(s.error ? { error: s.error } : {}),
+          digest: s.digest.hex(),
+          latencyUs: Math.round(s.latencyUs),
+        },
+        ...(s.reply || s.opener ? { full: new SideReply(s) } : {}),
+      };
+    }
+    return parts;
   }
 
   /** What production answered, for the outcome: the opener's reply and every recorded document. */
@@ -247,7 +275,64 @@ export class LogicalCursor {
     side.docsCount += batch.length;
     for (const d of batch) if (side.docs.length < this.maxDocs) side.docs.push(d);
   }
+
+  /** Documents as their BSON: each is digested as the bytes BSON.serialize gives its decoded form. */
+  private addRawDocs(side: CursorSide, batch: readonly Uint8Array[]): void {
+    for (const d of batch) {
+      side.digest.addBytes(d);
+      if (side.docs.length < this.maxDocs) side.docs.push(d);
+    }
+    side.docsCount += batch.length;
+  }
+
+  /** A getMore's (or a drain's) ok reply: its `nextBatch` and the cursor id that follows. */
+  private addBatch(side: CursorSide, res: Extract<SendResult, { kind: 'ok' }>): void {
+    const raw = res.raw ? rawDigest(res.raw, 'nextBatch') : undefined;
+    if (raw) {
+      side.fromBytes = true;
+      this.addRawDocs(side, raw.docs);
+      side.live = raw.cursorId;
+      return;
+    }
+    const cursor = res.reply.cursor as BSON.Document | undefined;
+    this.addDocs(side, (cursor?.nextBatch as BSON.Document[] | undefined) ?? []);
+    side.live = cursorId(cursor?.id);
+  }
 }
+
+/** A cursor side's reply and documents, decoded when the outcome keeps them. */
+class SideReply implements FullReply {
+  constructor(private readonly side: CursorSide) {}
+
+  value(): { reply: BSON.Document; docs: BSON.Document[] } {
+    const s = this.side;
+    if (!s.reply && s.opener) {
+      const reply = s.opener.reply;
+      const cursor = reply.cursor as BSON.Document;
+      s.reply = { ...reply, cursor: { ...cursor, firstBatch: [] } };
+    }
+    for (let i = 0; i < s.docs.length; i++) {
+      const d = s.docs[i]!;
+      if (d instanceof Uint8Array) s.docs[i] = BSON.deserialize(d, DOC_BSON);
+    }
+    return { reply: s.reply!, docs: s.docs as BSON.Document[] };
+  }
+
+  /** The digest from the decoded reply and documents; undefined when it was not taken from bytes or documents were not all kept. */
+  decodedDigest(): string | undefined {
+    const s = this.side;
+    if (!s.fromBytes || s.docsCount !== s.docs.length) return undefined;
+    const v = this.value();
+    const d = new OutcomeDigest();
+    d.reply(v.reply);
+    d.docs(v.docs);
+    if (s.error) d.error(s.error);
+    return d.hex();
+  }
+}
+
+/** Documents of a reply decoded as the reply would have been (wire-pool.ts, target.ts). */
+const DOC_BSON = Object.freeze({ promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true, validation: { utf8: false } } as const);
 
 /** The open logical cursors of one recorded connection, by recorded cursor id. */
 export class CursorTable {

@@ -1,5 +1,6 @@
 import { createHash, hash, type Hash } from 'node:crypto';
 import { BSON } from 'mongodb';
+import { VOLATILE_TOP } from './raw-reply.ts';
 
 /**
  * Digests of outcomes, so that equal outcomes need not be stored in full. Fields
@@ -7,7 +8,6 @@ import { BSON } from 'mongodb';
  * ids) are left out, or every operation would look like a difference. The compare
  * stage does the real normalisation; this only decides what the run keeps in full.
  */
-const VOLATILE_TOP = new Set(['$clusterTime', 'operationTime', 'electionId', 'opTime', 'lastCommittedOpTime', '$gleStats', '$configServerState', '$topologyTime', 'localTime']);
 
 export function stripVolatile(reply: BSON.Document): BSON.Document {
   const out: BSON.Document = {};
@@ -20,6 +20,11 @@ export function stripVolatile(reply: BSON.Document): BSON.Document {
     } else out[key] = value;
   }
   return out;
+}
+
+/** The digest of one reply whole in one message, from its digest bytes (raw-reply.ts): what OutcomeDigest gives for it. */
+export function replyBytesHex(stripped: Uint8Array): string {
+  return hash('sha256', stripped, 'hex');
 }
 
 /**
@@ -41,6 +46,14 @@ export class OutcomeDigest {
 
   docs(docs: readonly BSON.Document[]): void {
     for (const d of docs) this.add(BSON.serialize(d));
+  }
+
+  /**
+   * Bytes that stand for what reply() or docs() would serialise: a reply's digest bytes
+   * or a document's own BSON, read from the reply as received (raw-reply.ts).
+   */
+  addBytes(part: Uint8Array): void {
+    this.add(part);
   }
 
   error(error: { code?: number; codeName?: string }): void {

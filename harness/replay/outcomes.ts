@@ -4,7 +4,8 @@ import { shapeOf, type Shape } from '../model/shape.ts';
 import { newHistogram, recordUs } from '../model/histogram.ts';
 import type { OperationOutcome, TargetOutcome } from '../model/run/outcome.ts';
 import { emptyCounts, type HistogramEntry, type RunCounts } from '../model/run/files.ts';
-import { OutcomeDigest } from './digest.ts';
+import { OutcomeDigest, replyBytesHex } from './digest.ts';
+import { rawDigest } from './raw-reply.ts';
 import type { SendResult } from './target.ts';
 
 export type OutcomeSink = (outcome: OperationOutcome) => void | Promise<void>;
@@ -59,35 +60,45 @@ export class OutcomeLog {
     return this.sink({ seq: rec.seq, conn: rec.conn, ...(rec.app ? { app: rec.app } : {}), db: rec.db, ...(rec.coll ? { coll: rec.coll } : {}), cmd: rec.cmd, shape: shapeOf(rec.command).id, command: rec.command, ...recordedField(recordedOf(rec)), targets });
   }
 
-  /** One logical operation's outcome. Returns a promise only when the sink applies backpressure. */
-  emit(
-    rec: OperationRecord,
-    shape: string,
-    command: BSON.Document,
-    recorded: OperationOutcome['recorded'],
-    targets: Record<string, TargetOutcome>,
-  ): void | Promise<void> {
+  /**
+   * One logical operation's outcome, from each target's part in target order. Returns a
+   * promise only when the sink applies backpressure.
+   *
+   * Replies are kept in full only where targets disagree, so a part carries its reply
+   * as a source to decode from (FullReply), not decoded: most operations agree and their
+   * replies are never decoded (issue 23). A digest taken from a reply's bytes equals the
+   * one of its decoded form for every reply a server sends; where digests differ and one
+   * was taken from bytes, each is taken again from the decoded reply before deciding,
+   * so "differ" means exactly what it meant when every reply was decoded.
+   */
+  emit(rec: OperationRecord, shape: string, command: BSON.Document, recorded: OperationOutcome['recorded'], parts: readonly TargetPart[]): void | Promise<void> {
     this.counts.outcomes++;
     if (!this.measure) return;
-    const digests = new Set<string>();
-    for (const [name, o] of Object.entries(targets)) {
-      const c = this.counts.perTarget[name]!;
+    const names = this.names;
+    let differ = agreeing(parts) === false;
+    if (differ) {
+      let redone = false;
+      for (const p of parts) {
+        const d = p.full?.decodedDigest();
+        if (d !== undefined && d !== p.outcome.digest) {
+          p.outcome = { ...p.outcome, digest: d };
+          redone = true;
+        }
+      }
+      if (redone) differ = agreeing(parts) === false;
+    }
+    const targets: Record<string, TargetOutcome> = {};
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      const o = p.outcome;
+      const c = this.counts.perTarget[names[i]!]!;
       if (o.status === 'ok') c.ok++;
       else if (o.status === 'error') c.error++;
       else if (o.status === 'unavailable') c.unavailable++;
-      if (o.digest) digests.add(o.digest);
+      // Full replies only where targets disagree; digests (and errors, which are small) otherwise.
+      targets[names[i]!] = p.full && (differ || o.status !== 'ok') ? withFull(o, p.full.value()) : o;
     }
-    const differ = digests.size > 1;
     if (differ) this.counts.differences++;
-    // Full replies only where targets disagree; digests (and errors, which are small) otherwise.
-    const kept: Record<string, TargetOutcome> = {};
-    for (const [name, o] of Object.entries(targets)) {
-      if (differ || o.status !== 'ok') kept[name] = o;
-      else {
-        const { reply: _r, docs: _d, ...rest } = o;
-        kept[name] = rest;
-      }
-    }
     return this.sink({
       seq: rec.seq,
       conn: rec.conn,
@@ -98,9 +109,44 @@ export class OutcomeLog {
       shape,
       command,
       ...recordedField(recorded),
-      targets: kept,
+      targets,
     });
   }
+}
+
+/**
+ * One target's part of an outcome before it is known whether the targets agree: the
+ * outcome without `reply` and `docs` (status, digest, latency, error…), and where they
+ * come from when it is kept in full.
+ */
+export interface TargetPart {
+  outcome: TargetOutcome;
+  readonly full?: FullReply;
+}
+
+/** A target's reply (and cursor documents), decoded only when asked for. */
+export interface FullReply {
+  value(): { reply: BSON.Document; docs?: BSON.Document[] };
+  /** The digest taken from the decoded values, where the part's digest was taken from bytes; undefined otherwise. */
+  decodedDigest(): string | undefined;
+}
+
+/** False when two parts' digests differ. */
+function agreeing(parts: readonly TargetPart[]): boolean {
+  let first: string | undefined;
+  for (const p of parts) {
+    const d = p.outcome.digest;
+    if (!d) continue;
+    if (first === undefined) first = d;
+    else if (d !== first) return false;
+  }
+  return true;
+}
+
+/** The outcome with its reply (and documents) in full, keys in the order outcomes have always had. */
+export function withFull(o: TargetOutcome, v: { reply: BSON.Document; docs?: BSON.Document[] }): TargetOutcome {
+  const { status, ...rest } = o;
+  return v.docs ? { status, reply: v.reply, docs: v.docs, ...rest } : { status, reply: v.reply, ...rest };
 }
 
 /**
@@ -112,15 +158,38 @@ export function latencyUs(res: SendResult, intended: number | undefined): number
   return Math.max(0, (res.endAt - (intended ?? res.sentAt)) * 1000);
 }
 
-/** A target's outcome of a command that is whole in one reply. */
-export function replyOutcome(res: Exclude<SendResult, { kind: 'unavailable' }>, us: number): TargetOutcome {
-  const digest = new OutcomeDigest();
+/** A target's part of the outcome of a command whole in one reply. */
+export function replyOutcome(res: Exclude<SendResult, { kind: 'unavailable' }>, us: number): TargetPart {
   if (res.kind === 'ok') {
-    digest.reply(res.reply);
-    return { status: 'ok', reply: res.reply, digest: digest.hex(), latencyUs: Math.round(us) };
+    const raw = res.raw ? rawDigest(res.raw) : undefined;
+    const digest = raw ? replyBytesHex(raw.stripped) : decodedReplyHex(res.reply);
+    return { outcome: { status: 'ok', digest, latencyUs: Math.round(us) }, full: new SentReply(res, raw !== undefined) };
   }
+  const digest = new OutcomeDigest();
   digest.error(res.error);
-  return { status: 'error', error: res.error, digest: digest.hex(), latencyUs: Math.round(us) };
+  return { outcome: { status: 'error', error: res.error, digest: digest.hex(), latencyUs: Math.round(us) } };
+}
+
+function decodedReplyHex(reply: BSON.Document): string {
+  const d = new OutcomeDigest();
+  d.reply(reply);
+  return d.hex();
+}
+
+/** The reply of one send, decoded on demand (WireReply decodes its bytes once, when first read). */
+class SentReply implements FullReply {
+  constructor(
+    private readonly res: Extract<SendResult, { kind: 'ok' }>,
+    private readonly fromBytes: boolean,
+  ) {}
+
+  value(): { reply: BSON.Document } {
+    return { reply: this.res.reply };
+  }
+
+  decodedDigest(): string | undefined {
+    return this.fromBytes ? decodedReplyHex(this.res.reply) : undefined;
+  }
 }
 
 /** What production answered a record, when it was recorded (in full, or its error). */

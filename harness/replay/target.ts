@@ -4,7 +4,8 @@ import { ReplayNetworkError, ReplayTimeoutError, UsageError } from '../errors.ts
 import type { OperationRecord } from '../model/record.ts';
 import type { OutcomeError } from '../model/run/outcome.ts';
 import { bsonElement } from '../wire/index.ts';
-import { WirePool } from './wire-pool.ts';
+import { decodeReplyBody, WirePool } from './wire-pool.ts';
+import { rawOkIsZero } from './raw-reply.ts';
 
 /**
  * One live target during a replay: its client, a live session per recorded session,
@@ -33,7 +34,14 @@ const SELECTION_TIMEOUT_MS = 1_000;
 export const TIMEOUT_CODE_NAME = 'ReplayOpTimeout';
 
 export type SendResult =
-  | { readonly kind: 'ok'; readonly reply: BSON.Document; readonly sentAt: number; readonly endAt: number }
+  | {
+      readonly kind: 'ok';
+      readonly reply: BSON.Document;
+      /** The reply's body as received, on the wire transport: digested from its bytes, decoded only when read (WireReply). */
+      readonly raw?: Uint8Array;
+      readonly sentAt: number;
+      readonly endAt: number;
+    }
   | { readonly kind: 'error'; readonly error: OutcomeError; readonly sentAt: number; readonly endAt: number }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
@@ -203,14 +211,18 @@ export class LiveTarget {
   }
 
   private async sendWire(wire: WirePool, db: string, command: BSON.Document, options: { sessionKey?: string; retry: boolean }): Promise<SendResult> {
-    const body = BSON.serialize(command);
+    const body = serializeOnce(command);
     const elements = [this.element('$db', db, this.dbElements)];
     if (options.sessionKey !== undefined) elements.push(this.element('lsid', options.sessionKey, this.lsidElements));
     for (let attempt = 0; ; attempt++) {
       const sentAt = performance.now();
       try {
-        const reply = await wire.commandWith(body, elements);
+        const raw = await wire.commandRaw(body, elements);
         const endAt = performance.now();
+        // `ok` read from the bytes; a body too unusual to walk is decoded now, as before.
+        const zero = rawOkIsZero(raw);
+        if (zero === false) return new WireReply(raw, wire.address, sentAt, endAt);
+        const reply = decodeReplyBody(raw, wire.address);
         if (isZero(reply.ok)) return { kind: 'error', error: serverErrorOf(reply), sentAt, endAt };
         return { kind: 'ok', reply, sentAt, endAt };
       } catch (err) {
@@ -258,6 +270,21 @@ export class LiveTarget {
 }
 
 /**
+ * The last command serialised, and its bytes: one operation is sent to every target in
+ * a row with the same command object (send.ts rewriteAll), so the second and later
+ * targets reuse the bytes. Commands are never changed once built, so identity is enough.
+ */
+let lastCommand: BSON.Document | undefined;
+let lastBytes: Uint8Array | undefined;
+function serializeOnce(command: BSON.Document): Uint8Array {
+  if (command !== lastCommand) {
+    lastBytes = BSON.serialize(command);
+    lastCommand = command;
+  }
+  return lastBytes!;
+}
+
+/**
  * Where the wire transport can send this target's commands (the host of a single-host
  * URI, or the primary a replica set's hello names), or why the target needs the driver.
  */
@@ -279,6 +306,37 @@ export function wireRoute(uri: string, hello: BSON.Document): { host: string; po
   if (!Number.isInteger(port) || port <= 0 || port > 65535) return `has an unusable address ${address}`;
   return { host, port };
 }
+
+/**
+ * An ok reply of the wire transport, kept as its bytes: the outcome digests them
+ * (raw-reply.ts) and decodes the reply only when it keeps it in full (targets disagree)
+ * or a cursor reads it. A body that walks as BSON but does not decode (invalid UTF-8 in
+ * a string) is decoded with the replacement character instead of failing the run.
+ */
+export class WireReply {
+  readonly kind = 'ok' as const;
+  private doc?: BSON.Document;
+
+  constructor(
+    readonly raw: Uint8Array,
+    private readonly address: string,
+    readonly sentAt: number,
+    readonly endAt: number,
+  ) {}
+
+  get reply(): BSON.Document {
+    if (!this.doc) {
+      try {
+        this.doc = decodeReplyBody(this.raw, this.address);
+      } catch {
+        this.doc = BSON.deserialize(this.raw, LENIENT_REPLY);
+      }
+    }
+    return this.doc;
+  }
+}
+
+const LENIENT_REPLY = Object.freeze({ ...DRIVER_REPLY, validation: { utf8: false } } as const);
 
 class OpTimeout extends Error {}
 

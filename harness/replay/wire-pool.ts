@@ -12,8 +12,9 @@ import { TOOL } from '../store/tool.ts';
  * no added fields: what the capture holds is what the server sees (mongoreplay's
  * model). Measured against the replay bench's stand-in wire server: the `mongodb`
  * driver's `db.command` costs 100–145 µs of CPU per command on this machine, a bare
- * OP_MSG loop over plain sockets 19–23 µs, and the whole replayer over this pool 56 µs
- * per operation; 15,000 ops/s on two cores leaves about 66 µs.
+ * OP_MSG loop over plain sockets 19–23 µs. Replies are handed on as their body bytes
+ * (commandRaw): the replay digests them without decoding (raw-reply.ts), which took
+ * the decode and the re-serialisation for the digest off every operation (issue 23).
  *
  * It serves one host without credentials, TLS or compression (LiveTarget decides, and
  * keeps the driver for everything else). Messages are written and read by the codec in
@@ -40,7 +41,8 @@ const NO_ELEMENTS: readonly Uint8Array[] = Object.freeze([]);
 interface Pending {
   readonly requestId: number;
   readonly deadline: number;
-  readonly resolve: (reply: BSON.Document) => void;
+  /** With the reply's body document as received (a slice of the socket's chunk, not copied). */
+  readonly resolve: (body: Uint8Array) => void;
   readonly reject: (err: Error) => void;
 }
 
@@ -71,7 +73,7 @@ class WireConnection {
    * Sends `doc` (a serialised command) with `elements` appended as one OP_MSG; resolves
    * with the reply body. One command at a time per connection.
    */
-  run(doc: Uint8Array, elements: readonly Uint8Array[], deadline: number): Promise<BSON.Document> {
+  run(doc: Uint8Array, elements: readonly Uint8Array[], deadline: number): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new ReplayNetworkError(`${this.address}: connection closed`, { sent: false }));
     const requestId = nextRequestId++ & 0x7fffffff;
     const message = buildOpMsgCommand(requestId, doc, elements);
@@ -106,18 +108,12 @@ class WireConnection {
       return this.fail(new ReplayNetworkError(`${a}: reply to request ${msg.header.responseTo}, none such outstanding`, { sent: true }));
     }
     if (msg.opCode !== OP_CODES.OP_MSG) return this.fail(new ReplayNetworkError(`${a}: reply opcode ${msg.opCode}, OP_MSG expected`, { sent: true }));
-    let reply: BSON.Document;
-    try {
-      // parseMessage checked there is exactly one body section; a loop, not find(), allocates no closure.
-      let i = 0;
-      let section = msg.sections[0]!;
-      while (section.kind !== 0) section = msg.sections[++i]!;
-      reply = BSON.deserialize(section.body, REPLY_BSON);
-    } catch (err) {
-      return this.fail(new ReplayNetworkError(`${a}: unreadable reply: ${(err as Error).message}`, { sent: true, cause: err }));
-    }
+    // parseMessage checked there is exactly one body section; a loop, not find(), allocates no closure.
+    let i = 0;
+    let section = msg.sections[0]!;
+    while (section.kind !== 0) section = msg.sections[++i]!;
     this.pending = undefined;
-    p.resolve(reply);
+    p.resolve(section.body);
   }
 
   private fail(err: Error): void {
@@ -162,18 +158,27 @@ export class WirePool {
   }
 
   /**
-   * Runs a command given as BSON: `doc` serialised without `$db` and `lsid`, and the
-   * pre-built elements to append (see bsonElement in harness/wire), so that what every
-   * operation of a session shares is serialised once, not per send. Rejects with a
-   * ReplayNetworkError or a ReplayTimeoutError.
+   * As commandWith, but resolves with the reply's body as received, undecoded: the
+   * replay digests most replies from their bytes (raw-reply.ts) and decodes only those it
+   * keeps. A body that is not BSON is found by whoever decodes it.
    */
-  async commandWith(doc: Uint8Array, elements: readonly Uint8Array[]): Promise<BSON.Document> {
+  async commandRaw(doc: Uint8Array, elements: readonly Uint8Array[]): Promise<Uint8Array> {
     const conn = await this.acquire();
     try {
       return await conn.run(doc, elements, performance.now() + this.options.opTimeoutMs);
     } finally {
       this.release(conn);
     }
+  }
+
+  /**
+   * Runs a command given as BSON: `doc` serialised without `$db` and `lsid`, and the
+   * pre-built elements to append (see bsonElement in harness/wire), so that what every
+   * operation of a session shares is serialised once, not per send. Rejects with a
+   * ReplayNetworkError or a ReplayTimeoutError.
+   */
+  async commandWith(doc: Uint8Array, elements: readonly Uint8Array[]): Promise<BSON.Document> {
+    return decodeReplyBody(await this.commandRaw(doc, elements), this.address);
   }
 
   /** Opens up to `n` connections now, so the measured pass does not pay for handshakes. */
@@ -218,7 +223,7 @@ export class WirePool {
     try {
       conn = new WireConnection(await this.connectSocket(), this.address);
       this.handshaking.add(conn);
-      const hello = await conn.run(BSON.serialize(this.handshake()), NO_ELEMENTS, performance.now() + this.options.connectTimeoutMs);
+      const hello = decodeReplyBody(await conn.run(BSON.serialize(this.handshake()), NO_ELEMENTS, performance.now() + this.options.connectTimeoutMs), this.address);
       if (!isOk(hello)) throw new ReplayNetworkError(`${this.address}: handshake refused: ${String(hello.errmsg ?? 'not ok')}`, { sent: false });
       if (this.closed) throw new ReplayNetworkError(`${this.address}: pool closed`, { sent: false });
       this.all.add(conn);
@@ -274,6 +279,18 @@ export class WirePool {
     const now = performance.now();
     for (const c of this.all) if (c.busy && c.expire(now, this.options.opTimeoutMs)) this.all.delete(c);
     for (const c of this.handshaking) c.expire(now, this.options.connectTimeoutMs);
+  }
+}
+
+/**
+ * A reply body decoded as the driver path decodes it (every BSON number type kept); a
+ * body that is not BSON is a ReplayNetworkError that says the request was sent.
+ */
+export function decodeReplyBody(body: Uint8Array, address: string): BSON.Document {
+  try {
+    return BSON.deserialize(body, REPLY_BSON);
+  } catch (err) {
+    throw new ReplayNetworkError(`${address}: unreadable reply: ${(err as Error).message}`, { sent: true, cause: err });
   }
 }
 

@@ -129,6 +129,44 @@ export async function readCaptureHeader(path: string): Promise<CaptureHeader> {
   throw new CaptureUnreadableError(`${path}: no header line (file cut short before its first line)`);
 }
 
+/** Bytes read from a file's end to find its footer: the footer member is a few hundred bytes. */
+const FOOTER_TAIL = 64 * 1024;
+/** The fixed start of every member the writer makes (resync.ts): magic, deflate, no flags, mtime 0. */
+const MEMBER_HEAD = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00]);
+
+/**
+ * The footer of one capture file, read from its end alone (no pass over the records):
+ * the writer closes a file with the footer as its own last gzip member. Undefined when
+ * the file has no footer there (never closed: a crash, still recording; another
+ * writer's file; damage), so callers fall back to counting as they read. Errors opening
+ * the file are left to readCapture, which names them.
+ */
+export async function readCaptureFooter(path: string): Promise<CaptureFooter | undefined> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, FOOTER_TAIL);
+    const tail = Buffer.alloc(length);
+    await fh.read(tail, 0, length, size - length);
+    // The last member head whose bytes decode as a whole member holding the footer line.
+    for (let at = tail.lastIndexOf(MEMBER_HEAD); at >= 0; at = at > 0 ? tail.lastIndexOf(MEMBER_HEAD, at - 1) : -1) {
+      const d = decodeMember({ offset: size - length + at, bytes: tail.subarray(at), last: true });
+      if (!d.ok || d.cut) continue;
+      const text = d.text.toString('utf8');
+      if (!text.startsWith(FOOTER_PREFIX)) return undefined;
+      return parseFooter(text.trimEnd());
+    }
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Gzip magic (RFC 1952 §2.3.1): ID1 ID2 and CM=8 (deflate). */
 const GZIP_MAGIC = [0x1f, 0x8b, 0x08] as const;
 
