@@ -46,6 +46,13 @@ export interface EngineOptions {
   readonly readAhead?: number;
   /** Called with each record of the shard as it is read, before it is queued (run.ts notes namespaces and writes). */
   readonly observe?: (rec: OperationRecord) => void;
+  /**
+   * Live traffic (shadow) only: a connection with nothing queued or running and no record
+   * for this long is forgotten, its cursors still open ended (killed) and emitted, so a
+   * mirror that runs for days does not keep a state per connection it ever saw. Absent
+   * for a capture, whose connections are bounded by the file.
+   */
+  readonly idleConnectionMs?: number;
 }
 
 export interface EngineResult {
@@ -75,7 +82,12 @@ interface ConnState {
   readonly cursors: CursorTable;
   /** The connection has carried an application command (not a handshake): its `hello`s are the app's. */
   app: boolean;
+  /** performance.now() of its last record (with `idleConnectionMs` only). */
+  lastAt: number;
 }
+
+/** Records between two sweeps of idle connections (with `idleConnectionMs`). */
+const SWEEP_EVERY = 4_096;
 
 export class ReplayEngine {
   private readonly log: OutcomeLog;
@@ -91,6 +103,7 @@ export class ReplayEngine {
   private readonly maxDocs: number;
   private readonly highWater: number;
   private readonly lowWater: number;
+  private sinceSweep = 0;
 
   constructor(
     targets: readonly ReplayTarget[],
@@ -127,8 +140,12 @@ export class ReplayEngine {
       pacing?.anchor(rec.t);
       let conn = this.conns.get(rec.conn);
       if (!conn) {
-        conn = { queue: [], head: 0, running: false, cursors: new CursorTable(), app: false };
+        conn = { queue: [], head: 0, running: false, cursors: new CursorTable(), app: false, lastAt: 0 };
         this.conns.set(rec.conn, conn);
+      }
+      if (this.options.idleConnectionMs !== undefined) {
+        conn.lastAt = performance.now();
+        if (++this.sinceSweep >= SWEEP_EVERY) this.sweepIdle(conn.lastAt, this.options.idleConnectionMs);
       }
       conn.queue.push(rec);
       this.buffered++;
@@ -146,6 +163,26 @@ export class ReplayEngine {
     }
     const notes = [...this.sender.rewriteNotes].map(([note, n]) => `${note} (${n} operation${n === 1 ? '' : 's'})`);
     return { counts: this.log.counts, histograms: this.log.histograms, scheduleLag: pacing?.lag, interrupted: signal?.aborted ?? false, notes };
+  }
+
+  /** Forgets connections idle for `idleMs` (see EngineOptions.idleConnectionMs); their open cursors end as killed. */
+  private sweepIdle(now: number, idleMs: number): void {
+    this.sinceSweep = 0;
+    for (const [id, conn] of this.conns) {
+      if (conn.running || conn.head < conn.queue.length || now - conn.lastAt < idleMs) continue;
+      this.conns.delete(id);
+      const open = conn.cursors.takeAll();
+      if (open.length === 0) continue;
+      const p = (async () => {
+        for (const cursor of open) await this.finishCursor(cursor, false);
+      })().finally(() => this.workers.delete(p));
+      this.workers.add(p);
+    }
+  }
+
+  /** Connections the engine holds a state for (tests; shadow's memory). */
+  get connections(): number {
+    return this.conns.size;
   }
 
   private startWorker(conn: ConnState): void {

@@ -103,7 +103,8 @@ export class Mirror {
     });
     this.engine = new ReplayEngine(
       mirrored,
-      { timing: 'fast', speed: 1, concurrency: req.concurrency ?? 64, allowWrites: req.allowWrites, mapDb: new Map(), measure: true, readAhead: 1_000 },
+      // A connection silent for a minute is forgotten (its open cursors end as killed): days of connections come and go.
+      { timing: 'fast', speed: 1, concurrency: req.concurrency ?? 64, allowWrites: req.allowWrites, mapDb: new Map(), measure: true, readAhead: 1_000, idleConnectionMs: 60_000 },
       (o) => this.outcome(o),
     );
     this.mirroring = this.engine.run(this.feed);

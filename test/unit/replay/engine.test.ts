@@ -102,6 +102,28 @@ async function replay(targets: StandIn[], records: OperationRecord[], options: P
   return { outcomes, result, engine };
 }
 
+describe('replay engine on live traffic (idleConnectionMs)', () => {
+  it('forgets idle connections, ending their open cursors as killed, so its state does not grow with every connection seen', async () => {
+    const a = new StandIn('a', 5, 2);
+    const opener = { ...find(42, items(0, 2)), conn: 'c0' };
+    const others = Array.from({ length: 10_000 }, (_, i) => ({ ...find(0, items(0, 5)), conn: `k${i}` }));
+    const { outcomes, engine } = await replay([a], [opener, ...others], { idleConnectionMs: 0 });
+    // Swept every 4,096 records: what is left is at most the records read ahead and those since the last sweep.
+    expect(engine.connections).toBeLessThan(5_000);
+    expect(outcomes).toHaveLength(10_001);
+    expect(a.commands).toContain('killCursors 900');
+    const c0 = outcomes.find((o) => o.conn === 'c0')!;
+    expect(c0.targets.a!.status).toBe('ok');
+  });
+
+  it('keeps every connection without the option (a capture)', async () => {
+    const a = new StandIn('a', 5, 10);
+    const records = Array.from({ length: 5_000 }, (_, i) => ({ ...find(0, items(0, 5)), conn: `k${i}` }));
+    const { engine } = await replay([a], records);
+    expect(engine.connections).toBe(5_000);
+  });
+});
+
 describe('replay engine (stand-in targets)', () => {
   it('folds a cursor and its getMores into one outcome, each target read with its own live ids and batch sizes', async () => {
     const a = new StandIn('a', 5, 2);
