@@ -117,7 +117,7 @@ export class ReplayEngine {
     this.lowWater = options.readAhead === undefined && fast === undefined ? LOW_WATER : Math.floor(this.highWater / 2);
     this.names = targets.map((t) => t.name);
     this.log = new OutcomeLog(this.names, options.measure, sink);
-    this.sender = new Sender(targets, options.mapDb);
+    this.sender = new Sender(targets, options.mapDb, !options.allowWrites || !options.measure);
     if (options.timing === 'recorded') this.pacing = new Pacing(options.speed, options.measure ? newHistogram() : undefined);
   }
 

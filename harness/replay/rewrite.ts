@@ -14,12 +14,20 @@ import type { BSON } from 'mongodb';
  * - `$readPreference` is returned apart: kept where the target is a replica set,
  *   dropped with a note on a standalone server (which rejects secondary reads).
  * - `$db` is set by the driver from the database the command is sent to.
+ * - With `outsideTransactions` (writes are not replayed), a read of a multi-document
+ *   transaction (`autocommit: false`) is sent on its own: `txnNumber`, `autocommit`,
+ *   `startTransaction` and a `snapshot` read concern are dropped. The transaction's
+ *   writes, and the statement that started it when it was a write, are not replayed, so
+ *   inside a transaction on the target the read would fail (`NoSuchTransaction`) or
+ *   hold a transaction open that nothing commits; on its own it reads the clone's data.
  */
 export interface RewriteOptions {
   /** `--map-db prod=clone`: database renames. */
   readonly mapDb?: ReadonlyMap<string, string>;
   /** Whether the target answers as a replica set member. */
   readonly replicaSet: boolean;
+  /** Writes are not replayed: reads of transactions go outside them (see above). */
+  readonly outsideTransactions?: boolean;
 }
 
 export interface Rewritten {
@@ -34,11 +42,14 @@ export interface Rewritten {
 }
 
 const DROPPED = new Set(['$clusterTime', '$db', 'lsid', '$readPreference', 'readPreference']);
+/** Fields that place a command in a multi-document transaction. */
+const TRANSACTION_FIELDS = new Set(['txnNumber', 'autocommit', 'startTransaction']);
 
 export function rewriteCommand(db: string, command: BSON.Document, options: RewriteOptions): Rewritten {
   const notes: string[] = [];
   const mapDb = options.mapDb;
   const out: BSON.Document = {};
+  const untxn = options.outsideTransactions === true && command.autocommit === false;
   let first = true;
   for (const key of Object.keys(command)) {
     const value: unknown = command[key];
@@ -49,6 +60,7 @@ export function rewriteCommand(db: string, command: BSON.Document, options: Rewr
       continue;
     }
     if (DROPPED.has(key)) continue;
+    if (untxn && (TRANSACTION_FIELDS.has(key) || (key === 'readConcern' && isSnapshot(value)))) continue;
     if (key === 'to' && typeof value === 'string' && Object.keys(command)[0] === 'renameCollection') {
       out[key] = mapNamespace(value, mapDb);
       continue;
@@ -67,7 +79,12 @@ export function rewriteCommand(db: string, command: BSON.Document, options: Rewr
     if (options.replicaSet) readPreference = doc;
     else if (doc.mode !== 'primary') notes.push(`readPreference ${String(doc.mode)} dropped: target is standalone`);
   }
+  if (untxn) notes.push('reads of multi-document transactions sent outside them (their writes are not replayed)');
   return { db: mapDb?.get(db) ?? db, command: out, sessionKey, readPreference, notes };
+}
+
+function isSnapshot(readConcern: unknown): boolean {
+  return readConcern !== null && typeof readConcern === 'object' && (readConcern as { level?: unknown }).level === 'snapshot';
 }
 
 function mapNamespace(ns: string, mapDb: ReadonlyMap<string, string> | undefined): string {

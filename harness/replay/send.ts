@@ -30,12 +30,14 @@ export class Sender {
   constructor(
     private readonly targets: readonly ReplayTarget[],
     private readonly mapDb: ReadonlyMap<string, string>,
+    /** Writes are not replayed: reads of transactions are sent outside them (rewrite.ts). */
+    private readonly outsideTransactions = false,
   ) {}
 
   /** The record rewritten for target `i`, its notes counted. */
   rewrite(rec: OperationRecord, i: number): Rewritten {
     const target = this.targets[i]!;
-    const rw = rewriteCommand(rec.db, rec.command, { mapDb: this.mapDb, replicaSet: target.replicaSet });
+    const rw = rewriteCommand(rec.db, rec.command, { mapDb: this.mapDb, replicaSet: target.replicaSet, outsideTransactions: this.outsideTransactions });
     this.countNotes(i, rw.notes);
     return rw;
   }

@@ -16,6 +16,23 @@ describe('rewriteCommand', () => {
     expect(String(r.command.txnNumber)).toBe('3');
   });
 
+  it('sends a read of a transaction outside it when writes are not replayed, and as recorded when they are', () => {
+    const lsid = { id: new BSON.Binary(Buffer.alloc(16, 7), 4) };
+    const inTxn = { find: 'orders', filter: { _id: 1 }, lsid, txnNumber: BSON.Long.fromNumber(3), autocommit: false, startTransaction: true, readConcern: { level: 'snapshot' }, $db: 'shop' };
+    const out = rewriteCommand('shop', inTxn, { replicaSet: true, outsideTransactions: true });
+    expect(out.command).toEqual({ find: 'orders', filter: { _id: 1 } });
+    expect(out.sessionKey).toBe('07'.repeat(16));
+    expect(out.notes).toEqual(['reads of multi-document transactions sent outside them (their writes are not replayed)']);
+    const majority = rewriteCommand('shop', { ...inTxn, readConcern: { level: 'majority' } }, { replicaSet: true, outsideTransactions: true });
+    expect(majority.command).toEqual({ find: 'orders', filter: { _id: 1 }, readConcern: { level: 'majority' } });
+    const kept = rewriteCommand('shop', inTxn, { replicaSet: true });
+    expect(kept.command).toMatchObject({ txnNumber: BSON.Long.fromNumber(3), autocommit: false, startTransaction: true, readConcern: { level: 'snapshot' } });
+    expect(kept.notes).toEqual([]);
+    // A retryable write's txnNumber (no autocommit) is not a transaction: untouched.
+    const retryable = rewriteCommand('shop', { insert: 'orders', documents: [], lsid, txnNumber: BSON.Long.fromNumber(4) }, { replicaSet: true, outsideTransactions: true });
+    expect(retryable.command).toEqual({ insert: 'orders', documents: [], txnNumber: BSON.Long.fromNumber(4) });
+  });
+
   it('keeps readPreference for a replica set and drops it with a note for a standalone server', () => {
     const cmd = { find: 'users', $readPreference: { mode: 'secondary' } };
     expect(rewriteCommand('d', cmd, { replicaSet: true }).readPreference).toEqual({ mode: 'secondary' });
