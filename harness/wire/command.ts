@@ -30,20 +30,23 @@ export interface LogicalCommand {
   readonly notReplayable?: NotReplayableReason;
 }
 
+/** Decodes one BSON document (decodeBson, or a faster equivalent such as bson-fast.ts's). */
+export type BsonDecoder = (bytes: Buffer) => Document;
+
 /** Turns a request message into its logical command; errors (bad BSON, a reply given) come back as values. */
-export function requestToCommand(m: PlainMessage): LogicalCommand | WireProtocolError {
+export function requestToCommand(m: PlainMessage, decode: BsonDecoder = decodeBson): LogicalCommand | WireProtocolError {
   try {
-    return toCommand(m);
+    return toCommand(m, decode);
   } catch (err) {
     return asWireError(err, `${opCodeName(m.opCode) ?? m.opCode} request`);
   }
 }
 
-function toCommand(m: PlainMessage): LogicalCommand {
+function toCommand(m: PlainMessage, decode: BsonDecoder): LogicalCommand {
   const op = opCodeName(m.opCode)!;
   switch (m.opCode) {
     case OP_CODES.OP_MSG: {
-      const command = msgDocument(m);
+      const command = msgDocument(m, decode);
       const cmd = Object.keys(command)[0] ?? '';
       const db = typeof command.$db === 'string' ? command.$db : '';
       return {
@@ -58,7 +61,7 @@ function toCommand(m: PlainMessage): LogicalCommand {
     }
     case OP_CODES.OP_QUERY: {
       const [db, coll] = splitNs(m.fullCollectionName);
-      let query = decodeBson(m.query);
+      let query = decode(m.query);
       if (coll === '$cmd') {
         // Commands over OP_QUERY may wrap the body as {$query: {...}, $readPreference}.
         if (query.$query && typeof query.$query === 'object') query = { ...(query.$query as Document), ...omit(query, '$query') };
@@ -69,7 +72,7 @@ function toCommand(m: PlainMessage): LogicalCommand {
       const filter = query.$query && typeof query.$query === 'object' ? (query.$query as Document) : query;
       const command: Document = { find: coll, filter };
       if (query.$orderby) command.sort = query.$orderby;
-      if (m.returnFieldsSelector) command.projection = decodeBson(m.returnFieldsSelector);
+      if (m.returnFieldsSelector) command.projection = decode(m.returnFieldsSelector);
       if (m.numberToSkip) command.skip = new BSON.Int32(m.numberToSkip);
       if (m.numberToReturn) command.limit = new BSON.Int32(Math.abs(m.numberToReturn));
       return { db, coll, cmd: 'find', op, command, moreToCome: false, exhaustAllowed: false };
@@ -81,17 +84,17 @@ function toCommand(m: PlainMessage): LogicalCommand {
     }
     case OP_CODES.OP_INSERT: {
       const [db, coll] = splitNs(m.fullCollectionName);
-      const command = { insert: coll, documents: m.documents.map(decodeBson), ordered: (m.flags & 1) === 0 };
+      const command = { insert: coll, documents: m.documents.map(decode), ordered: (m.flags & 1) === 0 };
       return legacyWrite(db, coll, 'insert', op, command);
     }
     case OP_CODES.OP_UPDATE: {
       const [db, coll] = splitNs(m.fullCollectionName);
-      const update = { q: decodeBson(m.selector), u: decodeBson(m.update), upsert: (m.flags & 1) !== 0, multi: (m.flags & 2) !== 0 };
+      const update = { q: decode(m.selector), u: decode(m.update), upsert: (m.flags & 1) !== 0, multi: (m.flags & 2) !== 0 };
       return legacyWrite(db, coll, 'update', op, { update: coll, updates: [update] });
     }
     case OP_CODES.OP_DELETE: {
       const [db, coll] = splitNs(m.fullCollectionName);
-      const del = { q: decodeBson(m.selector), limit: new BSON.Int32(m.flags & 1 ? 1 : 0) };
+      const del = { q: decode(m.selector), limit: new BSON.Int32(m.flags & 1 ? 1 : 0) };
       return legacyWrite(db, coll, 'delete', op, { delete: coll, deletes: [del] });
     }
     case OP_CODES.OP_KILL_CURSORS: {
@@ -109,10 +112,10 @@ function legacyWrite(db: string, coll: string, cmd: string, op: OpCodeName, comm
 }
 
 /** The reply document: the OP_MSG body (sequences merged), or an OP_REPLY's documents. */
-export function replyToDocument(m: PlainMessage): Document | WireProtocolError {
+export function replyToDocument(m: PlainMessage, decode: BsonDecoder = decodeBson): Document | WireProtocolError {
   try {
-    if (m.opCode === OP_CODES.OP_MSG) return msgDocument(m);
-    if (m.opCode === OP_CODES.OP_REPLY) return opReplyDocument(m);
+    if (m.opCode === OP_CODES.OP_MSG) return msgDocument(m, decode);
+    if (m.opCode === OP_CODES.OP_REPLY) return opReplyDocument(m, decode);
     return new WireProtocolError(`${opCodeName(m.opCode)} is a request, not a reply`);
   } catch (err) {
     return asWireError(err, 'reply');
@@ -123,18 +126,18 @@ export function replyToDocument(m: PlainMessage): Document | WireProtocolError {
  * A command answered over OP_REPLY has exactly one document, returned as is; a legacy
  * query's batch is rendered like a find reply so that both compare alike.
  */
-function opReplyDocument(m: OpReply): Document {
+function opReplyDocument(m: OpReply, decode: BsonDecoder): Document {
   // responseFlags bit 1: QueryFailure, the one document is the $err.
-  if (m.documents.length === 1 && (m.cursorId === 0n || (m.responseFlags & 2) !== 0)) return decodeBson(m.documents[0]!);
-  return { cursor: { id: BSON.Long.fromBigInt(m.cursorId), firstBatch: m.documents.map(decodeBson) }, ok: new BSON.Double(1) };
+  if (m.documents.length === 1 && (m.cursorId === 0n || (m.responseFlags & 2) !== 0)) return decode(m.documents[0]!);
+  return { cursor: { id: BSON.Long.fromBigInt(m.cursorId), firstBatch: m.documents.map(decode) }, ok: new BSON.Double(1) };
 }
 
-function msgDocument(m: OpMsg): Document {
+function msgDocument(m: OpMsg, decode: BsonDecoder): Document {
   let body: Document | undefined;
   const sequences: [string, Document[]][] = [];
   for (const s of m.sections) {
-    if (s.kind === 0) body = decodeBson(s.body);
-    else sequences.push([s.identifier, s.documents.map(decodeBson)]);
+    if (s.kind === 0) body = decode(s.body);
+    else sequences.push([s.identifier, s.documents.map(decode)]);
   }
   if (!body) throw new WireProtocolError('OP_MSG without a body');
   for (const [id, docs] of sequences) {

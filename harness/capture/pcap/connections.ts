@@ -1,4 +1,4 @@
-import { SessionDecoder, type DecoderContext } from '../proxy/decoder.ts';
+import { MAX_PENDING_REQUESTS, SessionDecoder, type DecoderContext } from '../proxy/decoder.ts';
 import { MSG_FLAGS, OP_CODES } from '../../wire/index.ts';
 import { MessageCutter } from './cutter.ts';
 import { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from './op-command.ts';
@@ -25,11 +25,14 @@ export interface ConnectionLimits {
 const PROBE_BYTES = 256 * 1024;
 /** Four-tuples of closed connections remembered, so that a late retransmission does not open a new one. */
 const CLOSED_REMEMBERED = 4096;
-/** Request ids remembered per connection to tell a reply without its request. */
-const PAIRING_IDS = 512;
+/** Request ids remembered per connection to tell a reply without its request: as many as the decoder keeps waiting. */
+const PAIRING_IDS = MAX_PENDING_REQUESTS;
 
 interface Side {
+  /** `host:port`, as records name the client. */
   readonly address: string;
+  /** The endpoint's TcpSegment id. */
+  readonly id: number | string;
   readonly tcp: TcpDirection;
   readonly cutter: MessageCutter;
 }
@@ -37,6 +40,9 @@ interface Side {
 interface Connection {
   readonly id: string;
   readonly key: string;
+  /** The endpoints' ids, the lower first: where the connection is in the index. */
+  readonly lo: number | string;
+  readonly hi: number | string;
   readonly a: Side;
   readonly b: Side;
   /** Set once known: by port, by who sent the SYN, or by the first message (a request or a reply). */
@@ -59,7 +65,10 @@ interface Connection {
  * exactly as when recording through the proxy.
  */
 export class ConnectionTable {
+  /** Open connections by key, oldest first. */
   private readonly open = new Map<string, Connection>();
+  /** The same by endpoint ids (lower, then higher): found per packet without making a key. */
+  private readonly index = new Map<number | string, Map<number | string, Connection>>();
   /** Closed four-tuples, and whether the connection was another protocol's. */
   private readonly closed = new Map<string, boolean>();
   private readonly closing = new Set<Promise<void>>();
@@ -72,18 +81,20 @@ export class ConnectionTable {
   ) {}
 
   segment(s: TcpSegment, tsUs: number): void {
-    const src = endpoint(s.src, s.srcPort);
-    const dst = endpoint(s.dst, s.dstPort);
-    const key = src < dst ? `${src}|${dst}` : `${dst}|${src}`;
+    // Both endpoints' ids in a fixed order: the same for both directions.
+    const srcLower = s.srcId < s.dstId;
+    const lo = srcLower ? s.srcId : s.dstId;
+    const hi = srcLower ? s.dstId : s.srcId;
     const syn = (s.flags & TCP_FLAGS.SYN) !== 0;
     const ack = (s.flags & TCP_FLAGS.ACK) !== 0;
-    let c = this.open.get(key);
+    let c = this.index.get(lo)?.get(hi);
     if (c && syn && !ack && c.synSeq !== s.seq) {
       // A new connection on the same four-tuple (port reuse) while the old one never showed its end.
       this.close(c, tsUs);
       c = undefined;
     }
     if (!c) {
+      const key = `${typeof lo === 'number' ? 'v4' : 'v6'}:${lo}|${hi}`;
       const wasOther = this.closed.get(key);
       if (wasOther !== undefined && !syn) {
         // The last packets of a closed connection, or a retransmission the capture saw late.
@@ -94,7 +105,7 @@ export class ConnectionTable {
       // A connection begins with its SYN or its first data; a lone ACK or FIN begins nothing.
       if (!syn && s.payloadLength === 0) return;
       this.closed.delete(key);
-      c = this.create(key, s, src, dst, syn && !ack);
+      c = this.create(key, lo, hi, s, syn && !ack);
     }
     c.packets++;
     if (c.other) {
@@ -102,7 +113,7 @@ export class ConnectionTable {
       if ((s.flags & (TCP_FLAGS.FIN | TCP_FLAGS.RST)) !== 0) this.close(c, tsUs);
       return;
     }
-    const from = c.a.address === src ? c.a : c.b;
+    const from = c.a.id === s.srcId ? c.a : c.b;
     const peer = from === c.a ? c.b : c.a;
     if (syn) {
       if (!ack) c.synSeq = s.seq;
@@ -136,7 +147,9 @@ export class ConnectionTable {
     await Promise.all([...this.closing]);
   }
 
-  private create(key: string, s: TcpSegment, src: string, dst: string, synFromSrc: boolean): Connection {
+  private create(key: string, lo: number | string, hi: number | string, s: TcpSegment, synFromSrc: boolean): Connection {
+    const src = endpoint(s.src, s.srcPort);
+    const dst = endpoint(s.dst, s.dstPort);
     if (this.open.size >= this.limits.maxConnections) {
       const oldest = this.open.values().next().value!;
       this.quality.connectionsEvicted++;
@@ -147,15 +160,17 @@ export class ConnectionTable {
     const dstServer = this.limits.serverPorts.has(s.dstPort);
     // The sides' message callbacks close over the connection they belong to, made just after them.
     const made: { conn?: Connection } = {};
-    const side = (address: string): Side => {
+    const side = (address: string, endpointId: number | string): Side => {
       const cutter = new MessageCutter(false, this.limits.capBytes, quality, (m, start, end) => this.message(made.conn!, address, m, start, end));
-      return { address, cutter, tcp: new TcpDirection(this.limits.windowBytes, quality, cutter) };
+      return { address, id: endpointId, cutter, tcp: new TcpDirection(this.limits.windowBytes, quality, cutter) };
     };
     const c: Connection = {
       id: `pcap:${this.next++}`,
       key,
-      a: side(src),
-      b: side(dst),
+      lo,
+      hi,
+      a: side(src, s.srcId),
+      b: side(dst, s.dstId),
       client: dstServer && !srcServer ? src : srcServer && !dstServer ? dst : synFromSrc ? src : undefined,
       onServerPort: srcServer || dstServer,
       other: false,
@@ -169,6 +184,9 @@ export class ConnectionTable {
     made.conn = c;
     if (!synFromSrc) quality.connectionsJoinedMidStream = 1;
     this.open.set(key, c);
+    let byHi = this.index.get(lo);
+    if (!byHi) this.index.set(lo, (byHi = new Map()));
+    byHi.set(hi, c);
     return c;
   }
 
@@ -184,8 +202,8 @@ export class ConnectionTable {
     const isRequest = from === c.client;
     if (isRequest) this.remember(c, requestId);
     else {
-      const i = c.ids.indexOf(responseTo);
-      if (i === -1 || responseTo === 0) c.quality.unpairedReplies++;
+      const i = responseTo === 0 ? -1 : this.recall(c, responseTo);
+      if (i === -1) c.quality.unpairedReplies++;
       else c.ids[i] = 0;
       // Exhaust: the next reply answers this one (a compressed reply's flags are inside; remember it anyway).
       if (opCode === OP_CODES.OP_COMPRESSED || (opCode === OP_CODES.OP_MSG && m.length >= 20 && (m.readUInt32LE(16) & MSG_FLAGS.MORE_TO_COME) !== 0)) this.remember(c, requestId);
@@ -201,8 +219,22 @@ export class ConnectionTable {
     c.idsAt = (c.idsAt + 1) % PAIRING_IDS;
   }
 
+  /** Where the most recent request `id` is remembered, or -1: searched newest first, as a reply mostly answers the last request. */
+  private recall(c: Connection, id: number): number {
+    for (let n = 0, i = c.idsAt; n < PAIRING_IDS; n++) {
+      i = i === 0 ? PAIRING_IDS - 1 : i - 1;
+      if (c.ids[i] === id) return i;
+    }
+    return -1;
+  }
+
   private close(c: Connection, tsUs: number): void {
-    if (this.open.get(c.key) === c) this.open.delete(c.key);
+    if (this.open.get(c.key) === c) {
+      this.open.delete(c.key);
+      const byHi = this.index.get(c.lo)!;
+      byHi.delete(c.hi);
+      if (byHi.size === 0) this.index.delete(c.lo);
+    }
     if (!c.other) {
       c.a.tcp.end(tsUs);
       c.b.tcp.end(tsUs);

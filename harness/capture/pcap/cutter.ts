@@ -127,7 +127,8 @@ export class MessageCutter implements StreamSink {
         return;
       }
       if (length <= n - i && length <= this.capBytes) {
-        this.deliver(bytes.subarray(i, i + length), tsUs, tsUs);
+        // A segment that is exactly one message (the usual case) is handed on as it is.
+        this.deliver(i === 0 && length === n ? bytes : bytes.subarray(i, i + length), tsUs, tsUs);
         i += length;
         continue;
       }

@@ -30,8 +30,16 @@ const PROTO_TCP = 6;
 export const TCP_FLAGS = Object.freeze({ FIN: 0x01, SYN: 0x02, RST: 0x04, ACK: 0x10 } as const);
 
 export interface TcpSegment {
+  /** Address texts (made when read, from a cache: most packets never need them). */
   readonly src: string;
   readonly dst: string;
+  /**
+   * Address and port as one value, equal for equal endpoints and cheap to compare and to
+   * look up: an IPv4 endpoint as the number address × 65536 + port, an IPv6 one as a
+   * string of nine 16-bit code units (the address, then the port).
+   */
+  readonly srcId: number | string;
+  readonly dstId: number | string;
   readonly srcPort: number;
   readonly dstPort: number;
   readonly seq: number;
@@ -111,12 +119,10 @@ function ipv4(frame: Buffer, at: number, cut: number): TcpSegment | SkipReason {
   // More-fragments set or a non-zero offset: a piece of a datagram. Rare (TCP sets DF); not reassembled.
   if ((fragment & 0x3fff) !== 0) return 'fragment';
   if (frame[at + 9] !== PROTO_TCP) return 'not-tcp';
-  const src = ipv4Text(frame, at + 12);
-  const dst = ipv4Text(frame, at + 16);
   // Ethernet pads short frames: the IP length says where the datagram ends. A length of 0
   // is what segmentation offload leaves in a capture on the sending host: use the frame.
   const wireEnd = totalLength === 0 ? frame.length + cut : at + totalLength;
-  return tcp(frame, at + ihl, wireEnd, src, dst);
+  return tcp(frame, at + ihl, wireEnd, at + 12, 4);
 }
 
 /** IPv6 extension headers that may sit between the fixed header and TCP (RFC 8200 §4). */
@@ -129,8 +135,6 @@ function ipv6(frame: Buffer, at: number, cut: number): TcpSegment | SkipReason {
   if (frame.length < at + 40) return 'truncated';
   const payloadLength = frame.readUInt16BE(at + 4);
   let next = frame[at + 6]!;
-  const src = ipv6Text(frame, at + 8);
-  const dst = ipv6Text(frame, at + 24);
   const wireEnd = payloadLength === 0 ? frame.length + cut : at + 40 + payloadLength;
   let o = at + 40;
   for (let hops = 0; hops < 8 && next !== PROTO_TCP; hops++) {
@@ -141,33 +145,95 @@ function ipv6(frame: Buffer, at: number, cut: number): TcpSegment | SkipReason {
     o += (frame[o + 1]! + 1) * 8;
   }
   if (next !== PROTO_TCP) return 'not-tcp';
-  return tcp(frame, o, wireEnd, src, dst);
+  return tcp(frame, o, wireEnd, at + 8, 16);
 }
 
-function tcp(frame: Buffer, at: number, wireEnd: number, src: string, dst: string): TcpSegment | SkipReason {
+/** `addrAt`: the source address (the destination follows it), `addrBytes` long (4 or 16). */
+function tcp(frame: Buffer, at: number, wireEnd: number, addrAt: number, addrBytes: 4 | 16): TcpSegment | SkipReason {
   if (frame.length < at + 20) return 'truncated';
   const dataOffset = (frame[at + 12]! >> 4) * 4;
   if (dataOffset < 20) return 'not-tcp';
   const start = at + dataOffset;
   if (wireEnd < start) return 'truncated';
   const end = Math.min(wireEnd, frame.length);
-  return {
-    src,
-    dst,
-    srcPort: frame.readUInt16BE(at),
-    dstPort: frame.readUInt16BE(at + 2),
-    seq: frame.readUInt32BE(at + 4),
-    ack: frame.readUInt32BE(at + 8),
-    flags: frame[at + 13]!,
-    payload: start < end ? frame.subarray(start, end) : EMPTY,
-    payloadLength: wireEnd - start,
-  };
+  const srcPort = frame.readUInt16BE(at);
+  const dstPort = frame.readUInt16BE(at + 2);
+  return new Segment(
+    frame,
+    addrAt,
+    addrBytes,
+    endpointId(frame, addrAt, addrBytes, srcPort),
+    endpointId(frame, addrAt + addrBytes, addrBytes, dstPort),
+    srcPort,
+    dstPort,
+    frame.readUInt32BE(at + 4),
+    frame.readUInt32BE(at + 8),
+    frame[at + 13]!,
+    start < end ? frame.subarray(start, end) : EMPTY,
+    wireEnd - start,
+  );
+}
+
+class Segment implements TcpSegment {
+  constructor(
+    private readonly frame: Buffer,
+    private readonly addrAt: number,
+    private readonly addrBytes: 4 | 16,
+    readonly srcId: number | string,
+    readonly dstId: number | string,
+    readonly srcPort: number,
+    readonly dstPort: number,
+    readonly seq: number,
+    readonly ack: number,
+    readonly flags: number,
+    readonly payload: Buffer,
+    readonly payloadLength: number,
+  ) {}
+
+  get src(): string {
+    return addressText(this.frame, this.addrAt, this.addrBytes);
+  }
+
+  get dst(): string {
+    return addressText(this.frame, this.addrAt + this.addrBytes, this.addrBytes);
+  }
 }
 
 const EMPTY = Buffer.alloc(0);
 
-function ipv4Text(b: Buffer, at: number): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+function endpointId(b: Buffer, at: number, bytes: 4 | 16, port: number): number | string {
+  if (bytes === 4) return b.readUInt32BE(at) * 65536 + port;
+  const u = (i: number): number => b.readUInt16BE(at + i * 2);
+  return String.fromCharCode(u(0), u(1), u(2), u(3), u(4), u(5), u(6), u(7), port);
+}
+
+/**
+ * Address texts by key, made once per address rather than once per packet. Bounded: a
+ * capture of a scan or a busy NAT may hold many; past the bound the cache starts over.
+ */
+const V4_TEXTS = new Map<number, string>();
+const V6_TEXTS = new Map<string, string>();
+const TEXTS_MAX = 16_384;
+
+function addressText(b: Buffer, at: number, bytes: 4 | 16): string {
+  if (bytes === 4) {
+    const address = b.readUInt32BE(at);
+    let text = V4_TEXTS.get(address);
+    if (text === undefined) {
+      text = `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+      if (V4_TEXTS.size >= TEXTS_MAX) V4_TEXTS.clear();
+      V4_TEXTS.set(address, text);
+    }
+    return text;
+  }
+  const address = b.toString('latin1', at, at + 16);
+  let text = V6_TEXTS.get(address);
+  if (text === undefined) {
+    text = ipv6Text(b, at);
+    if (V6_TEXTS.size >= TEXTS_MAX) V6_TEXTS.clear();
+    V6_TEXTS.set(address, text);
+  }
+  return text;
 }
 
 /** RFC 5952 text: lower case, leading zeros dropped, the longest run of zero groups (two or more) as `::`. */

@@ -2,8 +2,10 @@ import type { Document } from 'mongodb';
 import { WireProtocolError } from '../../errors.ts';
 import type { OperationRecord } from '../../model/record.ts';
 import {
+  decodeBsonFast,
   decodeMessage,
   decodePlainMessage,
+  decodeSingleBodyOpMsg,
   MSG_FLAGS,
   OP_CODES,
   replyToDocument,
@@ -34,7 +36,7 @@ interface Pending {
   readonly startedMicros: number;
   readonly command?: LogicalCommand;
   readonly requestId: number;
-  readonly compressor?: CompressorName;
+  compressor?: CompressorName;
   replies: number;
   replyBytes: number;
   lastReply?: Document;
@@ -42,6 +44,13 @@ interface Pending {
 }
 
 const COMPRESSED_OPCODE = OP_CODES.OP_COMPRESSED;
+/**
+ * Requests waiting for their reply, per connection. A driver waits for each reply, so a
+ * handful at most; more means replies were lost (a capture that missed packets, a server
+ * that never answered): past this the oldest is recorded without its reply, as at the
+ * connection's end, so memory stays bounded on a connection that lives for days.
+ */
+export const MAX_PENDING_REQUESTS = 512;
 
 /**
  * The recording half of one proxied connection: the framed messages of both directions,
@@ -67,7 +76,7 @@ export class SessionDecoder {
   decode(message: Buffer, startUs: number, isRequest: boolean, endUs = startUs): void {
     const compressed = message.length >= 16 && message.readInt32LE(12) === COMPRESSED_OPCODE;
     if (!compressed && this.asyncDepth === 0) {
-      this.handle(decodePlainMessage(message), startUs, endUs, isRequest);
+      this.handle(decodeSingleBodyOpMsg(message) ?? decodePlainMessage(message), startUs, endUs, isRequest);
       return;
     }
     // Copy: on the proxy's thread the slice may share its chunk with bytes Node reuses after this tick.
@@ -117,7 +126,7 @@ export class SessionDecoder {
   }
 
   private onRequest(d: DecodedMessage, startUs: number): void {
-    const c = requestToCommand(d.message);
+    const c = requestToCommand(d.message, decodeBsonFast);
     if (c instanceof WireProtocolError) {
       this.ctx.onParseError();
       this.recordUndecodable(startUs, c);
@@ -126,7 +135,7 @@ export class SessionDecoder {
     const requestId = d.message.header.requestId;
     if (isAuthCommand(c.cmd)) {
       this.ctx.onAuthSkipped();
-      this.pending.set(requestId, { skip: true, seq: 0, t: startUs, startedMicros: startUs, requestId, replies: 0, replyBytes: 0 });
+      this.wait(requestId, { skip: true, seq: 0, t: startUs, startedMicros: startUs, requestId, replies: 0, replyBytes: 0 });
       return;
     }
     if (isHello(c.cmd)) {
@@ -145,13 +154,24 @@ export class SessionDecoder {
       requestId,
       replies: 0,
       replyBytes: 0,
-      ...(d.compressor ? { compressor: d.compressor } : {}),
     };
+    if (d.compressor) p.compressor = d.compressor;
     if (c.moreToCome) {
       this.emit(p, null);
       return;
     }
-    this.pending.set(requestId, p);
+    this.wait(requestId, p);
+  }
+
+  /** Keeps a request (or an exhaust stream) until its reply; the oldest goes out unpaired past the bound. */
+  private wait(key: number, p: Pending): void {
+    this.pending.delete(key);
+    if (this.pending.size >= MAX_PENDING_REQUESTS) {
+      const [oldestKey, oldest] = this.pending.entries().next().value!;
+      this.pending.delete(oldestKey);
+      if (!oldest.skip) this.emit(oldest, null);
+    }
+    this.pending.set(key, p);
   }
 
   private onReply(d: DecodedMessage, endUs: number): void {
@@ -161,7 +181,7 @@ export class SessionDecoder {
     this.pending.delete(responseTo);
     const more = d.message.opCode === OP_CODES.OP_MSG && (d.message.flags & MSG_FLAGS.MORE_TO_COME) !== 0;
     if (p.skip) return;
-    const doc = replyToDocument(d.message);
+    const doc = replyToDocument(d.message, decodeBsonFast);
     p.replies++;
     p.replyBytes += d.wireSize;
     if (doc instanceof WireProtocolError) this.ctx.onParseError();
@@ -170,7 +190,7 @@ export class SessionDecoder {
       if (this.ctx.replyMode === 'digest') p.lastReplyBytes = replyBsonBytes(d);
     }
     // Exhaust: the next reply answers this reply's requestID.
-    if (more) this.pending.set(d.message.header.requestId, p);
+    if (more) this.wait(d.message.header.requestId, p);
     else this.emit(p, endUs);
   }
 
@@ -187,9 +207,10 @@ export class SessionDecoder {
       cmd: c.cmd,
       op: c.op,
       command: c.command,
-      ...(app !== undefined ? { app } : {}),
-      ...(c.coll !== undefined ? { coll: c.coll } : {}),
     };
+    // Assigned in this order, as the record's fields are written in it.
+    if (app !== undefined) record.app = app;
+    if (c.coll !== undefined) record.coll = c.coll;
     const wire: NonNullable<OperationRecord['wire']> = { requestId: p.requestId };
     if (c.moreToCome) wire.moreToCome = true;
     if (c.exhaustAllowed) wire.exhaustAllowed = true;

@@ -128,6 +128,9 @@ describe('TCP reassembly and message cutting', () => {
           expect(quality.messagesLost).toBeGreaterThanOrEqual(runs);
           expect(quality.messagesLost).toBeLessThanOrEqual(actuallyLost);
           if (actuallyLost > 0) expect(quality.gaps).toBeGreaterThan(0);
+          // Bytes skipped while resynchronising are bytes received and not delivered, each counted once.
+          const delivered = expected.reduce((n, m) => n + m.length, 0);
+          expect(quality.resyncSkippedBytes).toBeLessThanOrEqual(stream.length - lostBytes - delivered);
         },
       ),
       { numRuns: 200 },
@@ -147,6 +150,8 @@ describe('TCP reassembly and message cutting', () => {
         dir.end(2);
         const expected = from === 0 ? messages : messages.slice(1);
         expect(got.map((m) => m.toString('hex'))).toEqual(expected.map((m) => m.toString('hex')));
+        // The rest of the first message is what was skipped to find the second, each byte counted once.
+        expect(quality.resyncSkippedBytes).toBe(from === 0 ? 0 : messages[0]!.length - from);
       }),
       { numRuns: 150 },
     );
@@ -202,6 +207,44 @@ describe('TCP reassembly and message cutting', () => {
     dir.end(2);
     expect(got).toEqual([8]);
     expect(quality).toMatchObject({ capHits: 1, messagesLost: 1, gaps: 0 });
+  });
+
+  test('bytes skipped while resynchronising and bytes delivered never add up to more than the bytes received', () => {
+    const stepArb = fc.oneof(
+      fc.record({ kind: fc.constant('message' as const), bytes: messageArb, from: fc.nat(), cut: fc.nat() }),
+      // A message's header and part of its body, then other bytes: a candidate that never completes.
+      fc.record({
+        kind: fc.constant('message' as const),
+        bytes: fc.tuple(messageArb, fc.uint8Array({ maxLength: 30 }), fc.nat()).map(([m, junk, n]) => Buffer.concat([m.subarray(0, 16 + (n % Math.max(1, m.length - 16))), Buffer.from(junk)])),
+        from: fc.constant(0),
+        cut: fc.nat(),
+      }),
+      fc.record({ kind: fc.constant('junk' as const), bytes: fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)), from: fc.constant(0), cut: fc.nat() }),
+      fc.record({ kind: fc.constant('gap' as const), bytes: fc.integer({ min: 1, max: 200 }).map((n) => Buffer.alloc(n)), from: fc.constant(0), cut: fc.constant(0) }),
+    );
+    fc.assert(
+      fc.property(fc.array(stepArb, { maxLength: 20 }), fc.boolean(), (steps, synced) => {
+        const quality = newQuality();
+        let delivered = 0;
+        const cutter = new MessageCutter(synced, 1 << 24, quality, (m) => void (delivered += m.length));
+        let received = 0;
+        for (const step of steps) {
+          if (step.kind === 'gap') {
+            cutter.gap(step.bytes.length, 1);
+            continue;
+          }
+          // Messages joined in their middle half the time, each split in two pushes.
+          const bytes = step.from % 2 === 0 ? step.bytes : step.bytes.subarray(step.from % step.bytes.length);
+          const cut = step.cut % (bytes.length + 1);
+          cutter.data(bytes.subarray(0, cut), 1);
+          cutter.data(bytes.subarray(cut), 1);
+          received += bytes.length;
+        }
+        cutter.end();
+        expect(quality.resyncSkippedBytes + delivered).toBeLessThanOrEqual(received);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('never throws on arbitrary bytes and segments, and holds no more than the window', () => {
