@@ -16,3 +16,4 @@ export { requestToCommand, replyToDocument, decodeBson, type LogicalCommand, typ
 export { decodeBsonFast } from './bson-fast.ts';
 export { decodeSingleBodyOpMsg } from './op-msg-lean.ts';
 export { MessageFramer } from './framer.ts';
+export { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from './op-command.ts';

@@ -2,6 +2,7 @@ import { WireProtocolError } from '../errors.ts';
 import { parseOpCompressed, decompressMessage, type OpCompressed } from './compression.ts';
 import { parseHeader } from './header.ts';
 import { parseLegacy, type LegacyMessage } from './legacy.ts';
+import { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from './op-command.ts';
 import { parseOpMsg, type OpMsg } from './op-msg.ts';
 import { OP_CODES, type CompressorName } from './opcodes.ts';
 
@@ -22,6 +23,14 @@ export function parseMessage(buf: Buffer): WireMessage | WireProtocolError {
   try {
     if (header.opCode === OP_CODES.OP_MSG) return parseOpMsg(buf, header);
     if (header.opCode === OP_CODES.OP_COMPRESSED) return parseOpCompressed(buf, header);
+    if (header.opCode === OP_COMMAND || header.opCode === OP_COMMANDREPLY) {
+      // The 3.2-era command messages, read as the OP_MSG they stand for (op-command.ts).
+      const asMsg = opCommandAsOpMsg(buf);
+      if (!asMsg) return new WireProtocolError(`opCode ${header.opCode}: not a well-formed ${header.opCode === OP_COMMAND ? 'OP_COMMAND' : 'OP_COMMANDREPLY'}`);
+      const h = parseHeader(asMsg);
+      if (h instanceof WireProtocolError) return h;
+      return parseOpMsg(asMsg, h);
+    }
     return parseLegacy(buf, header);
   } catch (err) {
     return asWireError(err, `opCode ${header.opCode}`);

@@ -1,7 +1,7 @@
 import { MAX_PENDING_REQUESTS, SessionDecoder, type DecoderContext } from '../proxy/decoder.ts';
 import { MSG_FLAGS, OP_CODES } from '../../wire/index.ts';
 import { MessageCutter } from './cutter.ts';
-import { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from './op-command.ts';
+import { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from '../../wire/index.ts';
 import { endpoint, TCP_FLAGS, type TcpSegment } from './packet.ts';
 import { newQuality, type CaptureQuality } from './quality.ts';
 import { TcpDirection } from './tcp-stream.ts';
@@ -27,6 +27,11 @@ const PROBE_BYTES = 256 * 1024;
 const CLOSED_REMEMBERED = 4096;
 /** Request ids remembered per connection to tell a reply without its request: as many as the decoder keeps waiting. */
 const PAIRING_IDS = MAX_PENDING_REQUESTS;
+/**
+ * An empty or consumed slot of a connection's remembered ids. Not 0: request id 0 is a
+ * real id (the 3.x shell numbered its first message 0, and its reply answers 0).
+ */
+const NO_ID = -2147483648;
 
 interface Side {
   /** `host:port`, as records name the client. */
@@ -178,7 +183,7 @@ export class ConnectionTable {
       quality,
       decoder: undefined,
       synSeq: undefined,
-      ids: new Array<number>(PAIRING_IDS).fill(0),
+      ids: new Array<number>(PAIRING_IDS).fill(NO_ID),
       idsAt: 0,
     };
     made.conn = c;
@@ -202,9 +207,9 @@ export class ConnectionTable {
     const isRequest = from === c.client;
     if (isRequest) this.remember(c, requestId);
     else {
-      const i = responseTo === 0 ? -1 : this.recall(c, responseTo);
+      const i = this.recall(c, responseTo);
       if (i === -1) c.quality.unpairedReplies++;
-      else c.ids[i] = 0;
+      else c.ids[i] = NO_ID;
       // Exhaust: the next reply answers this one (a compressed reply's flags are inside; remember it anyway).
       if (opCode === OP_CODES.OP_COMPRESSED || (opCode === OP_CODES.OP_MSG && m.length >= 20 && (m.readUInt32LE(16) & MSG_FLAGS.MORE_TO_COME) !== 0)) this.remember(c, requestId);
     }

@@ -1,6 +1,6 @@
 import { WireProtocolError } from '../../errors.ts';
 import { HEADER_SIZE, MAX_MESSAGE_SIZE, MSG_KNOWN_REQUIRED_BITS, OP_CODES, parseMessage } from '../../wire/index.ts';
-import { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from './op-command.ts';
+import { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from '../../wire/index.ts';
 import type { CaptureQuality } from './quality.ts';
 
 /** What a TCP direction hands on: bytes in sequence order, and holes the capture lost. */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { BSON, type Document } from 'mongodb';
 import { describe, expect, test } from 'vitest';
 import { runPcapIngest } from '../../../../harness/capture/pcap/ingest-pcap.ts';
-import { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from '../../../../harness/capture/pcap/op-command.ts';
+import { OP_COMMAND, OP_COMMANDREPLY, opCommandAsOpMsg } from '../../../../harness/wire/op-command.ts';
 import { buildHeader, decodePlainMessage, replyToDocument, requestToCommand } from '../../../../harness/wire/index.ts';
 import { MemorySink } from '../../../helpers/memory-sink.ts';
 import { conversation, writePcap } from '../../../fixtures/pcap/writer.ts';

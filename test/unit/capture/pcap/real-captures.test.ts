@@ -63,3 +63,18 @@ describe.each(FIXTURES)('real tcpdump capture %s', (name) => {
     expect(sink.records.length).toBeLessThan(COMMANDS.length);
   });
 });
+
+describe('a capture of a 3.3 shell and server from mongo-tools (mongoreplay/compressed.pcap, see fixtures/pcap/SOURCES.md)', () => {
+  const bytes = readFileSync(new URL('../../../fixtures/pcap/mongoreplay-compressed.pcap', import.meta.url));
+
+  test('OP_COMMAND inside snappy OP_COMPRESSED, and a first request numbered 0, are read and paired', async () => {
+    const { result, records } = await ingest(bytes);
+    const sorted = [...records].sort((a, b) => a.seq - b.seq);
+    expect(sorted.map((r) => r.cmd)).toEqual(['isMaster', 'whatsmyuri', 'buildinfo', 'insert', 'count', 'update']);
+    expect(sorted.every((r) => r.reply?.mode === 'full' && r.notReplayable === undefined && r.app === 'MongoDB Shell')).toBe(true);
+    expect(sorted.slice(1).every((r) => r.wire?.compressor === 'snappy' && r.op === 'OP_MSG')).toBe(true);
+    expect(sorted[0]!.wire?.requestId).toBe(0);
+    expect(sorted.find((r) => r.cmd === 'insert')).toMatchObject({ db: 'mongotape', coll: 'test' });
+    expect(result.quality).toMatchObject({ connections: 1, messages: 12, pairs: 6, unpairedReplies: 0, undecodable: 0, gaps: 0 });
+  });
+});

@@ -1,11 +1,13 @@
 import { BSON } from 'mongodb';
-import { buildOpMsg, HEADER_SIZE, MAX_MESSAGE_SIZE, type MsgSection } from '../../wire/index.ts';
+import { buildOpMsg, type MsgSection } from './op-msg.ts';
+import { HEADER_SIZE, MAX_MESSAGE_SIZE } from './opcodes.ts';
 
 /*
  * OP_COMMAND (2010) and OP_COMMANDREPLY (2011): the 3.2-era command messages, spoken by
- * the 3.2-3.4 shell and between 3.2-3.6 servers, removed in 4.2. The codec does not know
- * them; a capture of an old deployment holds them, so they are rewritten here into the
- * OP_MSG they stand for and recorded like any command.
+ * the 3.2-3.4 shell and between 3.2-3.6 servers, removed in 4.2. A capture of an old
+ * deployment holds them, plain or inside OP_COMPRESSED (3.4 compressed them), so
+ * parseMessage (message.ts) reads them as the OP_MSG they stand for, recorded like any
+ * command.
  *
  *   OP_COMMAND:      header | database cstring | commandName cstring | 2 documents | input documents*
  *   OP_COMMANDREPLY: header | 2 documents | output documents*
