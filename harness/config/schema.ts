@@ -299,6 +299,8 @@ export const ShadowConfigSchema = z
     opTimeoutMs: z.number().int().positive().default(5_000),
     concurrency: z.number().int().min(1).max(10_000).default(64),
     transport: z.enum(['auto', 'wire', 'driver']).default('auto'),
+    /** Mirror only while the host keeps this share of its CPU idle (0: always mirror). */
+    minIdleCpu: z.number().min(0).max(1).default(0.1),
     /** HOST:PORT of the live view (JSON and a page); none when absent. */
     status: HostPortSchema.optional(),
     /** End after this long (`30s`, `2h`); without, run until Ctrl-C or SIGTERM. */

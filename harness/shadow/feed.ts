@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { OperationRecord, RecordSink } from '../model/record.ts';
 
 /** Why a record of production's traffic was not mirrored at all. */
-/** `at-stop`: still waiting when shadow stopped, or arriving after. */
-export type FeedDrop = 'sampled-out' | 'queue-full' | 'at-stop';
+/** `at-stop`: still waiting when shadow stopped, or arriving after. `host-busy`: the host had no idle CPU (governor.ts). */
+export type FeedDrop = 'sampled-out' | 'host-busy' | 'queue-full' | 'at-stop';
 
 export interface Sampling {
   /** Share of the traffic mirrored, 0 < rate ≤ 1. */
@@ -39,7 +39,7 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
   private ended = false;
   private seen = 0;
   private queued = 0;
-  private readonly drops: Record<FeedDrop, number> = { 'sampled-out': 0, 'queue-full': 0, 'at-stop': 0 };
+  private readonly drops: Record<FeedDrop, number> = { 'sampled-out': 0, 'host-busy': 0, 'queue-full': 0, 'at-stop': 0 };
   /** Operation sampling: the recorded cursors whose opener was mirrored, `conn\0id`. */
   private readonly cursors = new Set<string>();
 
@@ -50,10 +50,12 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
     private readonly tee?: RecordSink,
     /** A uniform draw in [0, 1) (tests pass their own). */
     private readonly random: () => number = Math.random,
+    /** Whether the host can take one more mirrored operation now (governor.ts); always, when absent. */
+    private readonly admits: () => boolean = () => true,
   ) {}
 
   get dropped(): number {
-    return this.drops['queue-full'] + this.drops['at-stop'];
+    return this.drops['host-busy'] + this.drops['queue-full'] + this.drops['at-stop'];
   }
 
   write(rec: OperationRecord): boolean {
@@ -65,6 +67,10 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
     }
     if (!this.sampled(rec)) {
       this.drops['sampled-out']++;
+      return true;
+    }
+    if (!this.admits()) {
+      this.drops['host-busy']++;
       return true;
     }
     if (this.queue.length - this.head >= this.capacity) {

@@ -16,6 +16,7 @@ import { openCaptureWriter, type CaptureWriter } from '../store/writer.ts';
 import { parseTargetSpec, startTarget, type RunningTarget } from '../targets/index.ts';
 import { RecordFeed, type Sampling } from './feed.ts';
 import { MirrorGate } from './gate.ts';
+import { CpuGovernor } from './governor.ts';
 import { ProductionTarget } from './production.ts';
 import { statusJson, withUnposted, type LiveStatus } from './status.ts';
 
@@ -67,6 +68,8 @@ export interface MirrorRequest {
   readonly compare?: CompareConfig;
   /** Label every operation with this app. */
   readonly app?: string;
+  /** Mirror only while the host keeps this share of its CPU idle (default 0.1; 0: always). */
+  readonly minIdleCpu?: number;
 }
 
 const PRODUCTION = 'production';
@@ -93,7 +96,8 @@ export class Mirror {
     this.gates = targets.live.map((t) => new MirrorGate(t, req.maxLagMs ?? 5_000, req.retryDownMs ?? 5_000));
     const mirrored: ReplayTarget[] = productionIsBaseline ? [new ProductionTarget(PRODUCTION), ...this.gates] : this.gates;
     const baselines = productionIsBaseline ? [PRODUCTION] : targets.live.filter((t) => t.info.role === 'baseline').map((t) => t.name);
-    this.feed = new RecordFeed(req.sample, req.queue ?? 10_000, recordFile);
+    this.governor = new CpuGovernor(req.minIdleCpu ?? 0.1);
+    this.feed = new RecordFeed(req.sample, req.queue ?? 10_000, recordFile, Math.random, () => this.governor.admits);
     this.pipe = new InlineRecording(this.feed, { ...(req.app ? { app: req.app } : {}), replyMode: 'full', redaction: { mode: 'none' } }, log);
     this.live = new Comparator({
       baseline: baselines[0]!,
@@ -114,6 +118,7 @@ export class Mirror {
   }
 
   private readonly gates: MirrorGate[];
+  private readonly governor: CpuGovernor;
   private readonly feed: RecordFeed;
   private readonly live: Comparator;
   private readonly engine: ReplayEngine;
@@ -196,6 +201,7 @@ export class Mirror {
       await this.feed.close(true);
       const result = await this.mirroring;
       clearInterval(this.flushTimer);
+      this.governor.stop();
       const s = this.summary(unposted);
       const notes = [...this.guard.notes, ...result.notes, ...shadowNotes(s)];
       for (const t of this.targets.live) if (t.down) notes.push(`target ${t.name}: ${t.down}; its operations while down are marked unavailable`);
@@ -218,6 +224,7 @@ export class Mirror {
           opTimeoutMs: req.opTimeoutMs ?? 5_000,
           concurrency: req.concurrency ?? 64,
           transport: req.transport ?? 'auto',
+          minIdleCpu: req.minIdleCpu ?? 0.1,
         },
         counts: result.counts,
         identityCheck: this.guard.record,
@@ -231,6 +238,7 @@ export class Mirror {
       return run;
     } finally {
       clearInterval(this.flushTimer);
+      this.governor.stop();
       await this.recordFile?.close().catch((err: Error) => this.log(`shadow: closing the record file failed: ${err.message}`));
       await closeLiveTargets(this.targets);
       await this.production.stop();

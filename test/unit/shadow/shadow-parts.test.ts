@@ -6,6 +6,7 @@ import type { OperationOutcome } from '../../../harness/model/run/outcome.ts';
 import { connectionDraw, RecordFeed } from '../../../harness/shadow/feed.ts';
 import { MirrorGate } from '../../../harness/shadow/gate.ts';
 import { ProductionTarget } from '../../../harness/shadow/production.ts';
+import { CpuGovernor, type CpuTimes } from '../../../harness/shadow/governor.ts';
 import { statusJson, type ShadowStatus } from '../../../harness/shadow/status.ts';
 import type { LiveTarget, SendOptions, SendResult } from '../../../harness/replay/target.ts';
 import { MemorySink } from '../../helpers/memory-sink.ts';
@@ -74,7 +75,7 @@ describe('RecordFeed', () => {
     for await (const r of feed) kept.push(r);
     expect(kept).toHaveLength(3);
     expect(tee.records).toHaveLength(6);
-    expect(feed.status().dropped).toEqual({ 'sampled-out': 0, 'queue-full': 2, 'at-stop': 1 });
+    expect(feed.status().dropped).toEqual({ 'sampled-out': 0, 'host-busy': 0, 'queue-full': 2, 'at-stop': 1 });
   });
 
   test('closing with discard drops what still waits, counted at-stop', async () => {
@@ -187,6 +188,38 @@ describe('ProductionTarget', () => {
   });
 });
 
+describe('CpuGovernor', () => {
+  test('admits while the host keeps the idle share, and refuses while it does not', () => {
+    let idle = 0;
+    let busy = 0;
+    // Two cores, each interval 1,000 ms of time per core.
+    const read = (): CpuTimes => [0, 1].map(() => ({ times: { user: busy, nice: 0, sys: 0, idle, irq: 0 } }));
+    const g = new CpuGovernor(0.1, 1e9, read);
+    idle += 500;
+    busy += 500;
+    g.sample();
+    expect(g.idle).toBeCloseTo(0.5);
+    expect(g.admits).toBe(true);
+    idle += 50;
+    busy += 950;
+    g.sample();
+    expect(g.idle).toBeCloseTo(0.05);
+    expect(g.admits).toBe(false);
+    g.stop();
+    expect(new CpuGovernor(0, 1e9, read).admits).toBe(true);
+  });
+
+  test('a feed whose host is busy drops new operations as host-busy', async () => {
+    let admits = false;
+    const feed = new RecordFeed({ rate: 1, by: 'connection' }, 10, undefined, Math.random, () => admits);
+    feed.write(rec('c', { ping: 1 }));
+    admits = true;
+    feed.write(rec('c', { ping: 2 }));
+    expect((await drain(feed)).map((r) => r.command)).toEqual([{ ping: 2 }]);
+    expect(feed.status().dropped['host-busy']).toBe(1);
+  });
+});
+
 describe('statusJson', () => {
   test('cuts the live comparison to groups with their first example, latency and verdicts', () => {
     const o = (s: number, price: number): OperationOutcome => ({
@@ -211,7 +244,7 @@ describe('statusJson', () => {
       listen: ['127.0.0.1:1'],
       upstream: '127.0.0.1:2',
       production: 'baseline',
-      feed: { seen: 3, queued: 3, waiting: 0, dropped: { 'sampled-out': 0, 'queue-full': 0, 'at-stop': 0 } },
+      feed: { seen: 3, queued: 3, waiting: 0, dropped: { 'sampled-out': 0, 'host-busy': 0, 'queue-full': 0, 'at-stop': 0 } },
       outcomes: 3,
       records: 3,
       targets: [],
