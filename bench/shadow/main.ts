@@ -31,6 +31,8 @@ const WARMUP_MS = 1000;
 const CONNECTIONS = Number(process.env.BENCH_SHADOW_CONNECTIONS ?? 16);
 /** Share of connections mirrored (1: every operation). */
 const SAMPLE = Number(process.env.BENCH_SHADOW_SAMPLE ?? 1);
+/** The mirror's idle-CPU floor (shadow's default when unset). */
+const MIN_IDLE = process.env.BENCH_SHADOW_MIN_IDLE === undefined ? undefined : Number(process.env.BENCH_SHADOW_MIN_IDLE);
 const loadAtStart = os.loadavg();
 
 async function standIn(): Promise<{ port: number; child: ChildProcess }> {
@@ -81,7 +83,7 @@ for (let round = 0; round < ROUNDS; round++) {
       await proxy.stop();
       r.proxy = res.ops / res.seconds;
     } else {
-      const shadow = await startShadow({ upstream, baselines: [], candidates: [`candidate=mongodb://127.0.0.1:${candidate.port}/?directConnection=true`], out: join(dir, `shadow-${round}`), sample: { rate: SAMPLE, by: 'connection' }, allowWrites: false });
+      const shadow = await startShadow({ upstream, baselines: [], candidates: [`candidate=mongodb://127.0.0.1:${candidate.port}/?directConnection=true`], out: join(dir, `shadow-${round}`), sample: { rate: SAMPLE, by: 'connection' }, allowWrites: false, ...(MIN_IDLE !== undefined ? { minIdleCpu: MIN_IDLE } : {}) });
       const res = await load(shadow.proxy.port);
       const { run } = await shadow.stop();
       const s = run.shadow!;

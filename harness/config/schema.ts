@@ -300,7 +300,7 @@ export const ShadowConfigSchema = z
     concurrency: z.number().int().min(1).max(10_000).default(64),
     transport: z.enum(['auto', 'wire', 'driver']).default('auto'),
     /** Mirror only while the host keeps this share of its CPU idle (0: always mirror). */
-    minIdleCpu: z.number().min(0).max(1).default(0.1),
+    minIdleCpu: z.number().min(0).max(1).default(0.2),
     /** HOST:PORT of the live view (JSON and a page); none when absent. */
     status: HostPortSchema.optional(),
     /** End after this long (`30s`, `2h`); without, run until Ctrl-C or SIGTERM. */
@@ -311,6 +311,9 @@ export const ShadowConfigSchema = z
     upstreamCa: z.string().optional(),
   })
   .strict();
+
+/** Shadow's defaults, for library callers that leave a setting out (tests, benchmarks). */
+export const SHADOW_DEFAULTS = Object.freeze(ShadowConfigSchema.parse({}));
 
 export const ConfigSchema = z
   .object({

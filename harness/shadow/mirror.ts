@@ -2,7 +2,7 @@ import { InlineRecording } from '../capture/proxy/recording.ts';
 import { parseUpstream } from '../capture/proxy/upstream.ts';
 import { Comparator } from '../compare/compare.ts';
 import type { CompareResult } from '../compare/types.ts';
-import type { CompareConfig } from '../config/schema.ts';
+import { SHADOW_DEFAULTS, type CompareConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { OperationOutcome } from '../model/run/outcome.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type RunJson, type RunTargetInfo, type ShadowRunSummary } from '../model/run/files.ts';
@@ -68,7 +68,7 @@ export interface MirrorRequest {
   readonly compare?: CompareConfig;
   /** Label every operation with this app. */
   readonly app?: string;
-  /** Mirror only while the host keeps this share of its CPU idle (default 0.1; 0: always). */
+  /** Mirror only while the host keeps this share of its CPU idle (default 0.2; 0: always). */
   readonly minIdleCpu?: number;
 }
 
@@ -93,11 +93,11 @@ export class Mirror {
     private readonly log: (line: string) => void,
   ) {
     const productionIsBaseline = req.baselines.length === 0;
-    this.gates = targets.live.map((t) => new MirrorGate(t, req.maxLagMs ?? 5_000, req.retryDownMs ?? 5_000));
+    this.gates = targets.live.map((t) => new MirrorGate(t, req.maxLagMs ?? SHADOW_DEFAULTS.maxLagMs, req.retryDownMs ?? 5_000));
     const mirrored: ReplayTarget[] = productionIsBaseline ? [new ProductionTarget(PRODUCTION), ...this.gates] : this.gates;
     const baselines = productionIsBaseline ? [PRODUCTION] : targets.live.filter((t) => t.info.role === 'baseline').map((t) => t.name);
-    this.governor = new CpuGovernor(req.minIdleCpu ?? 0.1);
-    this.feed = new RecordFeed(req.sample, req.queue ?? 10_000, recordFile, Math.random, () => this.governor.admits);
+    this.governor = new CpuGovernor(req.minIdleCpu ?? SHADOW_DEFAULTS.minIdleCpu);
+    this.feed = new RecordFeed(req.sample, req.queue ?? SHADOW_DEFAULTS.queue, recordFile, Math.random, () => this.governor.admits);
     this.pipe = new InlineRecording(this.feed, { ...(req.app ? { app: req.app } : {}), replyMode: 'full', redaction: { mode: 'none' } }, log);
     this.live = new Comparator({
       baseline: baselines[0]!,
@@ -108,7 +108,7 @@ export class Mirror {
     this.engine = new ReplayEngine(
       mirrored,
       // A connection silent for a minute is forgotten (its open cursors end as killed): days of connections come and go.
-      { timing: 'fast', speed: 1, concurrency: req.concurrency ?? 64, allowWrites: req.allowWrites, mapDb: new Map(), measure: true, readAhead: 1_000, idleConnectionMs: 60_000 },
+      { timing: 'fast', speed: 1, concurrency: req.concurrency ?? SHADOW_DEFAULTS.concurrency, allowWrites: req.allowWrites, mapDb: new Map(), measure: true, readAhead: 1_000, idleConnectionMs: 60_000 },
       (o) => this.outcome(o),
     );
     this.mirroring = this.engine.run(this.feed);
@@ -128,12 +128,12 @@ export class Mirror {
     if (req.candidates.length === 0) throw new UsageError('--candidate: at least one candidate target is needed');
     if (req.baselines.length > 2) throw new UsageError("--baseline: at most two clones of production's version (the second teaches noise)");
     if (!(req.sample.rate > 0 && req.sample.rate <= 1)) throw new UsageError(`--sample ${req.sample.rate}: must be a share in (0, 1]`);
-    const queue = req.queue ?? 10_000;
+    const queue = req.queue ?? SHADOW_DEFAULTS.queue;
     if (!Number.isInteger(queue) || queue < 1) throw new UsageError(`--queue ${queue}: must be a positive integer`);
     for (const [flag, specs] of [['--baseline', req.baselines], ['--candidate', req.candidates]] as const) {
       if (specs.some((b) => parseTargetSpec(b).name === PRODUCTION)) throw new UsageError(`${flag}: the name '${PRODUCTION}' stands for the upstream; name the target otherwise`);
     }
-    const concurrency = req.concurrency ?? 64;
+    const concurrency = req.concurrency ?? SHADOW_DEFAULTS.concurrency;
     // Production is only looked at (version, identity), never written: a connection-string target.
     const production = await startTarget(parseTargetSpec(`${PRODUCTION}=${req.upstream}`), { log });
     let targets: Awaited<ReturnType<typeof openLiveTargets>> | undefined;
@@ -141,7 +141,7 @@ export class Mirror {
     try {
       targets = await openLiveTargets(
         [...req.baselines.map((spec) => ({ spec, role: 'baseline' as const })), ...req.candidates.map((spec) => ({ spec, role: 'candidate' as const }))],
-        { opTimeoutMs: req.opTimeoutMs ?? 5_000, maxPoolSize: Math.max(100, concurrency * 2), transport: req.transport ?? 'auto', log },
+        { opTimeoutMs: req.opTimeoutMs ?? SHADOW_DEFAULTS.opTimeoutMs, maxPoolSize: Math.max(100, concurrency * 2), transport: req.transport ?? SHADOW_DEFAULTS.transport, log },
       );
       const up = parseUpstream(req.upstream);
       // Writes reach the clones only: every clone proved a server other than production and the other clones.
@@ -219,12 +219,12 @@ export class Mirror {
           timing: 'live',
           allowWrites: req.allowWrites,
           sample: req.sample,
-          queue: req.queue ?? 10_000,
-          maxLagMs: req.maxLagMs ?? 5_000,
-          opTimeoutMs: req.opTimeoutMs ?? 5_000,
-          concurrency: req.concurrency ?? 64,
-          transport: req.transport ?? 'auto',
-          minIdleCpu: req.minIdleCpu ?? 0.1,
+          queue: req.queue ?? SHADOW_DEFAULTS.queue,
+          maxLagMs: req.maxLagMs ?? SHADOW_DEFAULTS.maxLagMs,
+          opTimeoutMs: req.opTimeoutMs ?? SHADOW_DEFAULTS.opTimeoutMs,
+          concurrency: req.concurrency ?? SHADOW_DEFAULTS.concurrency,
+          transport: req.transport ?? SHADOW_DEFAULTS.transport,
+          minIdleCpu: req.minIdleCpu ?? SHADOW_DEFAULTS.minIdleCpu,
         },
         counts: result.counts,
         identityCheck: this.guard.record,
