@@ -52,3 +52,9 @@ export async function printVerdicts(dir: string, config: Config, formats: string
   process.stderr.write(`${exitLine(doc)}\n`);
   return { doc, verdicts: doc.summary.map((s) => ({ app: s.app, candidate: s.candidate, verdict: s.verdict })) };
 }
+
+/** `HOST:PORT` (the host may be a bracketed IPv6 address) as host and port; the schema checked its shape. */
+export function splitHostPort(text: string): [string, number] {
+  const colon = text.lastIndexOf(':');
+  return [text.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), Number(text.slice(colon + 1))];
+}

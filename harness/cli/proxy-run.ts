@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { startProxy, type RedactionOptions, type ReplyMode } from '../capture/proxy/index.ts';
 import type { Config } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
+import { splitHostPort } from './common.ts';
 
 export interface ProxySettings {
   readonly host: string;
@@ -33,7 +34,6 @@ export interface ProxyLimitSettings {
  * one UsageError line naming the flag.
  */
 export function resolveProxySettings(c: Config['proxy'], env: NodeJS.ProcessEnv): ProxySettings {
-  const colon = c.listen.lastIndexOf(':');
   if (!c.upstream) throw new UsageError('--upstream is required (or proxy.upstream in the config file)');
   if (!c.out) throw new UsageError('--out is required (or proxy.out in the config file)');
   if (c.maskStrings && c.redactPaths.length > 0) throw new UsageError('--mask-strings and --redact-path exclude each other');
@@ -45,9 +45,10 @@ export function resolveProxySettings(c: Config['proxy'], env: NodeJS.ProcessEnv)
     redaction = { mode: 'hash-paths', paths: c.redactPaths, key };
   }
   if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
+  const [host, port] = splitHostPort(c.listen);
   return {
-    host: c.listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1'),
-    port: Number(c.listen.slice(colon + 1)),
+    host,
+    port,
     upstream: c.upstream,
     out: c.out,
     reply: c.reply,

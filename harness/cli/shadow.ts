@@ -4,7 +4,7 @@ import { ReportConfigSchema, ShadowConfigSchema } from '../config/schema.ts';
 import { durationMs } from '../config/duration.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT_STATUS_HELP } from '../report/exit-status.ts';
-import { globalConfig, printVerdicts, resolveTargets } from './common.ts';
+import { globalConfig, printVerdicts, resolveTargets, splitHostPort } from './common.ts';
 import { checkFlag, flagTable, read } from './options.ts';
 
 /** The `shadow:` section of the config file as flags. */
@@ -53,8 +53,8 @@ export function defineShadow(program: Command): void {
       const reportFormats = flags.report === undefined ? undefined : checkFlag('--report', flags.report, read.list, ReportConfigSchema.shape.formats).join(',');
       // A run directory of its own per start, unless one is named.
       const out = c.out ?? join('runs', `shadow-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
-      const [host, port] = hostPort(c.listen);
-      const status = c.status !== undefined ? hostPort(c.status) : undefined;
+      const [host, port] = splitHostPort(c.listen);
+      const status = c.status !== undefined ? splitHostPort(c.status) : undefined;
       const { startShadow } = await import('../shadow/shadow.ts');
       const { readPem } = await import('./proxy-run.ts');
       const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -103,9 +103,3 @@ export function defineShadow(program: Command): void {
       process.exitCode = doc.exit.status;
     });
 }
-
-function hostPort(text: string): [string, number] {
-  const colon = text.lastIndexOf(':');
-  return [text.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), Number(text.slice(colon + 1))];
-}
-
