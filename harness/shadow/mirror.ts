@@ -98,7 +98,7 @@ export class Mirror {
     const baselines = productionIsBaseline ? [PRODUCTION] : targets.live.filter((t) => t.info.role === 'baseline').map((t) => t.name);
     this.governor = new CpuGovernor(req.minIdleCpu ?? SHADOW_DEFAULTS.minIdleCpu);
     this.feed = new RecordFeed(req.sample, req.queue ?? SHADOW_DEFAULTS.queue, recordFile, Math.random, () => this.governor.admits);
-    this.pipe = new InlineRecording(this.feed, { ...(req.app ? { app: req.app } : {}), replyMode: 'full', redaction: { mode: 'none' } }, log);
+    this.pipe = new InlineRecording(this.feed, { ...(req.app ? { app: req.app } : {}), replyMode: 'full', redaction: { mode: 'none' }, renderReplies: false }, log);
     this.live = new Comparator({
       baseline: baselines[0]!,
       ...(baselines[1] !== undefined ? { secondBaseline: baselines[1] } : {}),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ByteSink, scratchSink, writeCanonical, writeInteger, writeKey, writeString } from '../model/ejson/text.ts';
 import { reviveCanonical } from '../model/ejson/read.ts';
+import { canonicalTextOf } from '../model/prerendered.ts';
 import { OperationRecordSchema, type OperationRecord } from '../model/record.ts';
 
 /**
@@ -53,7 +54,13 @@ export function writeRecordLine(record: OperationRecord, out: ByteSink): void {
       // As JSON.stringify would: a doc that has no JSON form leaves no key behind.
       const at = out.pos;
       out.ascii(',"doc":');
-      if (!writeCanonical(record.reply.doc, out)) out.pos = at;
+      // A reply the capture rendered as text when it read it (model/prerendered.ts) is copied as it is.
+      const text = canonicalTextOf(record.reply);
+      if (text !== undefined) {
+        out.ensure(text.length);
+        out.buf.set(text, out.pos);
+        out.pos += text.length;
+      } else if (!writeCanonical(record.reply.doc, out)) out.pos = at;
       out.byte(0x7d /* } */);
     } else {
       // Envelope values are plain JSON: numbers, short strings, small objects (wire, error, stats).

@@ -6,6 +6,7 @@ import { SOURCE_KINDS, type OperationRecord } from '../../model/record.ts';
 import type { InputCut } from '../../store/footer.ts';
 import type { CaptureHeaderInput } from '../../store/writer.ts';
 import type { DecoderContext } from '../proxy/decoder.ts';
+import { ReplyRenderer } from '../proxy/prerender.ts';
 import { makeRedactor, type RedactionOptions } from '../proxy/redaction.ts';
 import type { ReplyMode } from '../proxy/reply-summary.ts';
 import type { IngestSink } from '../ingest/ingest.ts';
@@ -101,6 +102,7 @@ export async function runPcapIngest(options: PcapIngestOptions): Promise<PcapIng
     onParseError: () => void quality.undecodable++,
     onAuthSkipped: () => undefined,
     log: (line) => report({ file: options.input, line: 0, code: 'MC_INGEST_PCAP_DECODE', message: line }),
+    ...((options.replyMode ?? 'full') === 'full' && (options.redaction?.mode ?? 'none') === 'none' ? { renderer: new ReplyRenderer() } : {}),
   };
   const table = new ConnectionTable(
     {

@@ -15,7 +15,9 @@ import {
   type LogicalCommand,
 } from '../../wire/index.ts';
 import { isAuthCommand, isHello, stripCredentials, stripReplyCredentials } from './credentials.ts';
+import type { ReplyRenderer } from './prerender.ts';
 import { digestOf, replyCount, replyError, type ReplyMode } from './reply-summary.ts';
+import type { PrerenderedReply } from '../../model/prerendered.ts';
 
 /** What every decoder of one proxy shares: settings and where records go. */
 export interface DecoderContext {
@@ -27,6 +29,8 @@ export interface DecoderContext {
   readonly onParseError: () => void;
   readonly onAuthSkipped: () => void;
   readonly log: (line: string) => void;
+  /** Full replies that record as they are are written as text without being decoded (only where replies are not redacted). */
+  readonly renderer?: ReplyRenderer;
 }
 
 interface Pending {
@@ -40,6 +44,8 @@ interface Pending {
   replies: number;
   replyBytes: number;
   lastReply?: Document;
+  /** The last reply, when it was rendered rather than decoded (then lastReply is unset). */
+  lastRendered?: PrerenderedReply;
   lastReplyBytes?: Buffer[];
 }
 
@@ -181,13 +187,20 @@ export class SessionDecoder {
     this.pending.delete(responseTo);
     const more = d.message.opCode === OP_CODES.OP_MSG && (d.message.flags & MSG_FLAGS.MORE_TO_COME) !== 0;
     if (p.skip) return;
-    const doc = replyToDocument(d.message, decodeBsonFast);
     p.replies++;
     p.replyBytes += d.wireSize;
-    if (doc instanceof WireProtocolError) this.ctx.onParseError();
-    else {
-      p.lastReply = doc;
-      if (this.ctx.replyMode === 'digest') p.lastReplyBytes = replyBsonBytes(d);
+    const rendered = this.ctx.renderer !== undefined ? this.render(d, this.ctx.renderer) : undefined;
+    if (rendered !== undefined) {
+      p.lastRendered = rendered;
+      p.lastReply = undefined;
+    } else {
+      const doc = replyToDocument(d.message, decodeBsonFast);
+      if (doc instanceof WireProtocolError) this.ctx.onParseError();
+      else {
+        p.lastReply = doc;
+        p.lastRendered = undefined;
+        if (this.ctx.replyMode === 'digest') p.lastReplyBytes = replyBsonBytes(d);
+      }
     }
     // Exhaust: the next reply answers this reply's requestID.
     if (more) this.wait(d.message.header.requestId, p);
@@ -230,10 +243,18 @@ export class SessionDecoder {
         const count = replyCount(doc);
         record.reply = { mode: 'digest', hash: digestOf(p.lastReplyBytes ?? []), ...(count !== undefined ? { count } : {}) };
       }
-    }
+    } else if (p.lastRendered !== undefined) record.reply = p.lastRendered;
     if (c.notReplayable) record.notReplayable = c.notReplayable;
     else if (c.moreToCome) record.notReplayable = 'unacknowledged-reply-missing';
     this.ctx.emit(record);
+  }
+
+  /** An OP_MSG reply of one body, rendered as text (prerender.ts); undefined for any other. */
+  private render(d: DecodedMessage, renderer: ReplyRenderer): PrerenderedReply | undefined {
+    const m = d.message;
+    if (m.opCode !== OP_CODES.OP_MSG || m.sections.length !== 1) return undefined;
+    const s = m.sections[0]!;
+    return s.kind === 0 ? renderer.render(s.body) : undefined;
   }
 
   private recordUndecodable(startUs: number, err: WireProtocolError): void {

@@ -1,6 +1,7 @@
 import type { OperationRecord, RecordSink } from '../../model/record.ts';
 import { SessionDecoder, type DecoderContext } from './decoder.ts';
 import { makeRedactor, type RedactionOptions } from './redaction.ts';
+import { ReplyRenderer } from './prerender.ts';
 import { FailOpenRecorder } from './recorder.ts';
 import type { ReplyMode } from './reply-summary.ts';
 
@@ -28,6 +29,11 @@ export interface RecordingSettings {
   readonly app?: string;
   readonly replyMode: ReplyMode;
   readonly redaction: RedactionOptions;
+  /**
+   * Full, unredacted replies written as text without being decoded (prerender.ts); on
+   * unless false. Off where nearly every record's reply is read anyway (the shadow's mirror).
+   */
+  readonly renderReplies?: boolean;
 }
 
 /** Decoder context over a fail-open recorder, with the counters the status line shows. */
@@ -42,6 +48,7 @@ function decoderContext(settings: RecordingSettings, recorder: FailOpenRecorder,
     onParseError: () => void counters.parseErrors++,
     onAuthSkipped: () => void counters.authSkipped++,
     log,
+    ...(settings.renderReplies !== false && settings.replyMode === 'full' && settings.redaction.mode === 'none' ? { renderer: new ReplyRenderer() } : {}),
   };
 }
 

@@ -237,7 +237,7 @@ function writeNumber(n: number, out: ByteSink): void {
 }
 
 /** EJSON spec: integral doubles keep a ".0"; -0 is "-0.0"; the non-finite are spelled out. */
-function doubleText(n: number): string {
+export function doubleText(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
@@ -268,12 +268,12 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 const HEX_CODES = new Uint8Array(Buffer.from('0123456789abcdef', 'latin1'));
 const BASE64_CODES = new Uint8Array(Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'latin1'));
 
-function writeHex(bytes: Uint8Array, out: ByteSink): void {
-  const n = bytes.length;
-  out.ensure(2 * n);
+/** Lower-case hex of `bytes` (of bytes `from` to `to` when given: no view cut for them). */
+export function writeHex(bytes: Uint8Array, out: ByteSink, from = 0, to = bytes.length): void {
+  out.ensure(2 * (to - from));
   const buf = out.buf;
   let p = out.pos;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const b = bytes[i]!;
     buf[p++] = HEX_CODES[b >>> 4]!;
     buf[p++] = HEX_CODES[b & 15]!;
@@ -310,7 +310,7 @@ function writeBase64(bytes: Uint8Array, out: ByteSink): void {
   out.pos = p;
 }
 
-function writeBinary(bytes: Uint8Array, subType: number, out: ByteSink): void {
+export function writeBinary(bytes: Uint8Array, subType: number, out: ByteSink): void {
   out.ascii('{"$binary":{"base64":"');
   writeBase64(bytes, out);
   out.ascii('","subType":"');
