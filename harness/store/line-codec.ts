@@ -34,6 +34,13 @@ export function encodeRecordLine(record: OperationRecord): string {
   return sink.take();
 }
 
+/** Text a capture rendered when it read the bytes (model/prerendered.ts), copied as it is (TypedArray#set: Buffer#copy's own checks cost more). */
+function copyText(text: Buffer, out: ByteSink): void {
+  out.ensure(text.length);
+  out.buf.set(text, out.pos);
+  out.pos += text.length;
+}
+
 /** Writes the record's line (no newline) as UTF-8 at `out.pos`: the writer encodes straight into its batch. */
 export function writeRecordLine(record: OperationRecord, out: ByteSink): void {
   out.byte(0x7b /* { */);
@@ -46,7 +53,9 @@ export function writeRecordLine(record: OperationRecord, out: ByteSink): void {
       if (typeof v === 'function' || typeof v === 'symbol') continue;
       if (!first) out.byte(0x2c /* , */);
       writeKey(key, out);
-      writeCanonical(v, out);
+      const text = typeof v === 'object' && v !== null ? canonicalTextOf(v) : undefined;
+      if (text !== undefined) copyText(text, out);
+      else writeCanonical(v, out);
     } else if (key === 'reply' && record.reply?.mode === 'full') {
       if (!first) out.byte(0x2c /* , */);
       writeKey(key, out);
@@ -56,11 +65,8 @@ export function writeRecordLine(record: OperationRecord, out: ByteSink): void {
       out.ascii(',"doc":');
       // A reply the capture rendered as text when it read it (model/prerendered.ts) is copied as it is.
       const text = canonicalTextOf(record.reply);
-      if (text !== undefined) {
-        out.ensure(text.length);
-        out.buf.set(text, out.pos);
-        out.pos += text.length;
-      } else if (!writeCanonical(record.reply.doc, out)) out.pos = at;
+      if (text !== undefined) copyText(text, out);
+      else if (!writeCanonical(record.reply.doc, out)) out.pos = at;
       out.byte(0x7d /* } */);
     } else {
       // Envelope values are plain JSON: numbers, short strings, small objects (wire, error, stats).

@@ -31,7 +31,12 @@ export const REDACTED = '<redacted>';
  */
 export function stripCredentials(cmd: string, command: Document): void {
   if ('speculativeAuthenticate' in command) delete command.speculativeAuthenticate;
-  if (USER_COMMANDS.has(cmd.toLowerCase()) && 'pwd' in command) command.pwd = REDACTED;
+  if (masksPassword(cmd) && 'pwd' in command) command.pwd = REDACTED;
+}
+
+/** createUser/updateUser: their `pwd` is recorded masked. */
+export function masksPassword(cmd: string): boolean {
+  return USER_COMMANDS.has(cmd.toLowerCase());
 }
 
 /** The server's answer to speculativeAuthenticate carries the SASL payload: strip it. */

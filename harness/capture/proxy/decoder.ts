@@ -14,7 +14,7 @@ import {
   type DecodedMessage,
   type LogicalCommand,
 } from '../../wire/index.ts';
-import { isAuthCommand, isHello, stripCredentials, stripReplyCredentials } from './credentials.ts';
+import { isAuthCommand, isHello, masksPassword, stripCredentials, stripReplyCredentials } from './credentials.ts';
 import type { ReplyRenderer } from './prerender.ts';
 import { digestOf, replyCount, replyError, type ReplyMode } from './reply-summary.ts';
 import type { PrerenderedReply } from '../../model/prerendered.ts';
@@ -132,6 +132,12 @@ export class SessionDecoder {
   }
 
   private onRequest(d: DecodedMessage, startUs: number): void {
+    const rendered = this.ctx.renderer !== undefined ? this.renderRequest(d, this.ctx.renderer) : undefined;
+    if (rendered !== undefined) {
+      // Nothing in it to strip or redact (renderRequest made sure): recorded as read.
+      this.pendingRequest(d, rendered, startUs);
+      return;
+    }
     const c = requestToCommand(d.message, decodeBsonFast);
     if (c instanceof WireProtocolError) {
       this.ctx.onParseError();
@@ -151,6 +157,12 @@ export class SessionDecoder {
     }
     stripCredentials(c.cmd, c.command);
     this.ctx.redact(c.command, true);
+    this.pendingRequest(d, c, startUs);
+  }
+
+  /** The request, ready to record, waits for its reply (or is recorded now: moreToCome). */
+  private pendingRequest(d: DecodedMessage, c: LogicalCommand, startUs: number): void {
+    const requestId = d.message.header.requestId;
     const p: Pending = {
       skip: false,
       seq: this.ctx.nextSeq(),
@@ -247,6 +259,29 @@ export class SessionDecoder {
     if (c.notReplayable) record.notReplayable = c.notReplayable;
     else if (c.moreToCome) record.notReplayable = 'unacknowledged-reply-missing';
     this.ctx.emit(record);
+  }
+
+  /**
+   * An OP_MSG request of one body, rendered as text (prerender.ts), when recording it is
+   * writing it out: not a credential exchange, not a handshake (its client metadata names
+   * the app), not a command whose password is masked. Undefined for any other.
+   */
+  private renderRequest(d: DecodedMessage, renderer: ReplyRenderer): LogicalCommand | undefined {
+    const m = d.message;
+    if (m.opCode !== OP_CODES.OP_MSG || m.sections.length !== 1) return undefined;
+    const s = m.sections[0]!;
+    if (s.kind !== 0) return undefined;
+    const r = renderer.renderCommand(s.body);
+    if (r === undefined || isAuthCommand(r.cmd) || isHello(r.cmd) || masksPassword(r.cmd)) return undefined;
+    return {
+      db: r.db,
+      cmd: r.cmd,
+      op: 'OP_MSG',
+      command: r.command,
+      ...(r.coll !== undefined ? { coll: r.coll } : {}),
+      moreToCome: (m.flags & MSG_FLAGS.MORE_TO_COME) !== 0,
+      exhaustAllowed: (m.flags & MSG_FLAGS.EXHAUST_ALLOWED) !== 0,
+    };
   }
 
   /** An OP_MSG reply of one body, rendered as text (prerender.ts); undefined for any other. */

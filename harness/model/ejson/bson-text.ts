@@ -34,10 +34,18 @@ export function writeBsonAsCanonical(bytes: Buffer, out: ByteSink, top?: TopLeve
 }
 
 /**
- * Told each top-level element as it is written: its name, its BSON type and where its
- * value starts in the bytes (what a caller needs of a reply, such as `ok`, without a decode).
+ * Told each top-level element once it is written (its value checked whole): where its
+ * name is in the bytes (nameEquals reads it), its BSON type and where its value starts
+ * (what a caller needs of a reply, such as `ok`, without a decode).
  */
-export type TopLevelVisitor = (name: string, type: number, valueAt: number) => void;
+export type TopLevelVisitor = (nameStart: number, nameEnd: number, type: number, valueAt: number) => void;
+
+/** Whether the name at `start`..`end` is `name` (ASCII). */
+export function nameEquals(buf: Buffer, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (buf[start + i] !== name.charCodeAt(i)) return false;
+  return true;
+}
 
 /** Deeper than this is given up (the driver's own recursion would be deep too). */
 const MAX_DEPTH = 100;
@@ -95,9 +103,10 @@ function writeDocument(buf: Buffer, at: number, limit: number, out: ByteSink, is
     }
     if (count++ > 0) out.byte(0x2c /* , */);
     if (names !== undefined && !writeName(buf, nameStart, q, out)) return -1;
-    top?.(buf.toString('utf8', nameStart, q), type, q + 1);
     p = writeValue(buf, type, q + 1, end - 1, out, depth);
     if (p < 0) return -1;
+    // Told once the value is known to be whole, so the visitor may read it.
+    top?.(nameStart, q, type, q + 1);
   }
   if (p !== end - 1) return -1;
   if (names !== undefined && names.length > 2 && hasDuplicate(buf, names)) return -1;

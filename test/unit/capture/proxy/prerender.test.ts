@@ -17,7 +17,7 @@ import { bsonDocument } from '../../store/arbitraries.ts';
 const bson = (d: Document) => Buffer.from(BSON.serialize(d));
 const msg = (requestId: number, body: Document, responseTo = 0, flags = 0) => Buffer.concat(buildOpMsg({ requestId, responseTo, flags, sections: [{ kind: 0, body: bson(body) }] }));
 
-function record(reply: Document, rendered: boolean, options: { exhaust?: Document[] } = {}): OperationRecord {
+function record(reply: Document, rendered: boolean, options: { exhaust?: Document[]; request?: Document } = {}): OperationRecord {
   const records: OperationRecord[] = [];
   let seq = 0;
   const ctx: DecoderContext = {
@@ -31,7 +31,7 @@ function record(reply: Document, rendered: boolean, options: { exhaust?: Documen
     ...(rendered ? { renderer: new ReplyRenderer() } : {}),
   };
   const d = new SessionDecoder(ctx, 'c1', '10.0.0.1:4000');
-  d.decode(msg(7, { find: 'orders', filter: {}, $db: 'shop' }), 1_000, true);
+  d.decode(msg(7, options.request ?? { find: 'orders', filter: {}, $db: 'shop' }), 1_000, true);
   let responseTo = 7;
   let id = 100;
   for (const more of options.exhaust ?? []) {
@@ -87,6 +87,50 @@ describe('replies recorded as text (ReplyRenderer)', () => {
     expect(canonicalTextOf(reply)).toBeUndefined();
     expect(encodeRecordLine(r)).toContain('"note":"changed"');
     expect(JSON.parse(JSON.stringify(reply))).toEqual({ mode: 'full', doc: expect.objectContaining({ note: 'changed' }) });
+  });
+
+  propTest.prop([bsonDocument, fc.constantFrom('find', 'aggregate', 'insert', 'update', 'count', 'ping', 'getMore')], { numRuns: 300 })(
+    'requests too: the same line, name, database and collection as the decoding path, and the same document when read',
+    (doc, cmd) => {
+      const request = { [cmd]: 'orders', ...doc, $db: 'shop' };
+      const reply = { ok: new BSON.Double(1) };
+      const plain = record(reply, false, { request });
+      const rendered = record(reply, true, { request });
+      expect(encodeRecordLine(rendered)).toBe(encodeRecordLine(plain));
+      expect([rendered.cmd, rendered.db, rendered.coll]).toEqual([plain.cmd, plain.db, plain.coll]);
+      expect(BSON.serialize(rendered.command)).toEqual(BSON.serialize(plain.command));
+    },
+  );
+
+  it('renders a plain command, and leaves the handshake and credentials to the decoding path', () => {
+    const reply = { ok: new BSON.Double(1) };
+    const find = record(reply, true, { request: { find: 'orders', filter: { n: new BSON.Int32(1) }, $db: 'shop' } });
+    expect(canonicalTextOf(find.command)).toBeDefined();
+    expect([find.cmd, find.db, find.coll]).toEqual(['find', 'shop', 'orders']);
+    const cases: Document[] = [
+      { hello: new BSON.Int32(1), client: { application: { name: 'billing' } }, $db: 'admin' },
+      { ping: new BSON.Int32(1), speculativeAuthenticate: { mechanism: 'SCRAM-SHA-256' }, $db: 'admin' },
+    ];
+    for (const request of cases) {
+      const r = record(reply, true, { request });
+      expect(canonicalTextOf(r.command)).toBeUndefined();
+      expect(encodeRecordLine(r)).toBe(encodeRecordLine(record(reply, false, { request })));
+    }
+    expect(record(reply, true, { request: cases[0] }).app).toBe('billing');
+    expect(JSON.stringify(record(reply, true, { request: cases[1] }).command)).not.toContain('speculativeAuthenticate');
+  });
+
+  it('a rendered command is its document to any reader, and a changed one is written as changed', () => {
+    const request = { find: 'orders', filter: { n: new BSON.Int32(1) }, limit: new BSON.Int32(2), $db: 'shop' };
+    const r = record({ ok: new BSON.Double(1) }, true, { request });
+    expect(Object.keys(r.command)).toEqual(['find', 'filter', 'limit', '$db']);
+    expect(canonicalTextOf(r.command)).toBeUndefined(); // read: the text is gone
+    expect(r.command).toEqual(request);
+    expect('filter' in r.command).toBe(true);
+    const r2 = record({ ok: new BSON.Double(1) }, true, { request });
+    delete r2.command.limit;
+    expect(encodeRecordLine(r2)).not.toContain('"limit"');
+    expect(JSON.parse(JSON.stringify(r2.command))).toEqual({ find: 'orders', filter: { n: 1 }, $db: 'shop' });
   });
 
   propTest.prop([fc.uint8Array({ maxLength: 120 })], { numRuns: 300 })('never throws on a damaged reply body, and renders only what the driver reads', (garbage) => {

@@ -1,7 +1,7 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { writeBsonAsCanonical } from '../../../../harness/model/ejson/bson-text.ts';
+import { nameEquals, writeBsonAsCanonical } from '../../../../harness/model/ejson/bson-text.ts';
 import { ByteSink, canonicalText } from '../../../../harness/model/ejson/text.ts';
 import { decodeBsonFast } from '../../../../harness/wire/bson-fast.ts';
 import { bsonDocument } from '../../store/arbitraries.ts';
@@ -94,7 +94,10 @@ describe('BSON bytes to canonical EJSON text without decoding', () => {
   it('tells the top-level elements as it goes', () => {
     const seen: [string, number][] = [];
     const out = new ByteSink(Buffer.alloc(64));
-    expect(writeBsonAsCanonical(serialize({ ok: new BSON.Double(0), errmsg: 'no', n: { x: new BSON.Int32(1) } }), out, (name, type) => seen.push([name, type]))).toBe(true);
+    const bytes = serialize({ ok: new BSON.Double(0), errmsg: 'no', n: { x: new BSON.Int32(1) } });
+    expect(writeBsonAsCanonical(bytes, out, (from, to, type) => seen.push([bytes.toString('utf8', from, to), type]))).toBe(true);
+    expect(nameEquals(bytes, 5, 7, 'ok')).toBe(true);
+    expect(nameEquals(bytes, 5, 7, 'on')).toBe(false);
     expect(seen).toEqual([
       ['ok', 0x01],
       ['errmsg', 0x02],
