@@ -42,6 +42,8 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
   private readonly drops: Record<FeedDrop, number> = { 'sampled-out': 0, 'host-busy': 0, 'queue-full': 0, 'at-stop': 0 };
   /** Operation sampling: the recorded cursors whose opener was mirrored, `conn\0id`. */
   private readonly cursors = new Set<string>();
+  /** Connection sampling: each connection's draw. */
+  private readonly draws = new Map<string, boolean>();
 
   constructor(
     private readonly sampling: Sampling,
@@ -56,6 +58,28 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
 
   get dropped(): number {
     return this.drops['host-busy'] + this.drops['queue-full'] + this.drops['at-stop'];
+  }
+
+  /**
+   * Before an operation of connection `conn` is even decoded (DecoderContext.admit): false
+   * when it would be dropped whatever it is (shadow stopping, its connection sampled out,
+   * the host busy, the queue full); the drop is counted here, and the operation costs no
+   * decoding. Only without a record file, which takes every operation.
+   */
+  admit(conn: string): boolean {
+    const reason = this.ended
+      ? 'at-stop'
+      : this.sampling.rate < 1 && this.sampling.by === 'connection' && !this.connectionSampled(conn)
+        ? 'sampled-out'
+        : !this.admits()
+          ? 'host-busy'
+          : this.queue.length - this.head >= this.capacity
+            ? 'queue-full'
+            : undefined;
+    if (reason === undefined) return true;
+    this.seen++;
+    this.drops[reason]++;
+    return false;
   }
 
   write(rec: OperationRecord): boolean {
@@ -124,10 +148,21 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
     }
   }
 
+  /** A connection's draw, remembered (a hash per operation would cost more than the decoding it saves). */
+  private connectionSampled(conn: string): boolean {
+    let sampled = this.draws.get(conn);
+    if (sampled === undefined) {
+      if (this.draws.size >= 100_000) this.draws.clear();
+      sampled = connectionDraw(conn) < this.sampling.rate;
+      this.draws.set(conn, sampled);
+    }
+    return sampled;
+  }
+
   private sampled(rec: OperationRecord): boolean {
     const { rate, by } = this.sampling;
     if (rate >= 1) return true;
-    if (by === 'connection') return connectionDraw(rec.conn) < rate;
+    if (by === 'connection') return this.connectionSampled(rec.conn);
     const c = rec.command;
     if ('getMore' in c) {
       const key = `${rec.conn}\u0000${String(c.getMore)}`;

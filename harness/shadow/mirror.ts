@@ -98,7 +98,9 @@ export class Mirror {
     const baselines = productionIsBaseline ? [PRODUCTION] : targets.live.filter((t) => t.info.role === 'baseline').map((t) => t.name);
     this.governor = new CpuGovernor(req.minIdleCpu ?? SHADOW_DEFAULTS.minIdleCpu);
     this.feed = new RecordFeed(req.sample, req.queue ?? SHADOW_DEFAULTS.queue, recordFile, Math.random, () => this.governor.admits);
-    this.pipe = new InlineRecording(this.feed, { ...(req.app ? { app: req.app } : {}), replyMode: 'full', redaction: { mode: 'none' }, renderReplies: false }, log);
+    // Without a record file, what the feed would drop anyway is not even decoded (RecordFeed.admit).
+    const admit = recordFile ? {} : { admit: (conn: string) => this.feed.admit(conn) };
+    this.pipe = new InlineRecording(this.feed, { ...(req.app ? { app: req.app } : {}), replyMode: 'full', redaction: { mode: 'none' }, renderReplies: false, ...admit }, log);
     this.live = new Comparator({
       baseline: baselines[0]!,
       ...(baselines[1] !== undefined ? { secondBaseline: baselines[1] } : {}),

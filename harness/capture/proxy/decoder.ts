@@ -15,6 +15,7 @@ import {
   type LogicalCommand,
 } from '../../wire/index.ts';
 import { isAuthCommand, isHello, masksPassword, stripCredentials, stripReplyCredentials } from './credentials.ts';
+import { peekCommandName } from './peek.ts';
 import type { ReplyRenderer } from './prerender.ts';
 import { digestOf, replyCount, replyError, type ReplyMode } from './reply-summary.ts';
 import type { PrerenderedReply } from '../../model/prerendered.ts';
@@ -31,6 +32,12 @@ export interface DecoderContext {
   readonly log: (line: string) => void;
   /** Full replies that record as they are are written as text without being decoded (only where replies are not redacted). */
   readonly renderer?: ReplyRenderer;
+  /**
+   * Asked before a request of connection `conn` is decoded: false, and neither it nor its
+   * reply is decoded or recorded (the shadow's mirror, which would drop it anyway, counts
+   * it). Not asked for handshakes, credential exchanges, compressed or legacy messages.
+   */
+  readonly admit?: (conn: string) => boolean;
 }
 
 interface Pending {
@@ -82,6 +89,9 @@ export class SessionDecoder {
   decode(message: Buffer, startUs: number, isRequest: boolean, endUs = startUs): void {
     const compressed = message.length >= 16 && message.readInt32LE(12) === COMPRESSED_OPCODE;
     if (!compressed && this.asyncDepth === 0) {
+      if (isRequest ? this.ctx.admit !== undefined && !this.admitted(message, startUs, this.ctx.admit) : this.answersSkipped(message)) return;
+    }
+    if (!compressed && this.asyncDepth === 0) {
       this.handle(decodeSingleBodyOpMsg(message) ?? decodePlainMessage(message), startUs, endUs, isRequest);
       return;
     }
@@ -97,6 +107,28 @@ export class SessionDecoder {
         if (--this.asyncDepth === 0) this.asyncTail = undefined;
       }
     });
+  }
+
+  /**
+   * Whether a plain OP_MSG request is to be decoded (ctx.admit); one that is not waits
+   * for its reply as a skipped entry, so that the reply is not decoded either.
+   */
+  private admitted(message: Buffer, startUs: number, admit: (conn: string) => boolean): boolean {
+    if (message.length < 21 || message.readInt32LE(12) !== OP_CODES.OP_MSG) return true;
+    const name = peekCommandName(message);
+    if (name === undefined || isHello(name) || isAuthCommand(name) || admit(this.id)) return true;
+    const requestId = message.readInt32LE(4);
+    if ((message.readUInt32LE(16) & MSG_FLAGS.MORE_TO_COME) === 0) this.wait(requestId, { skip: true, seq: 0, t: startUs, startedMicros: startUs, requestId, replies: 0, replyBytes: 0 });
+    return false;
+  }
+
+  /** A reply to a request that is not recorded (a credential exchange, one not admitted): dropped unread. */
+  private answersSkipped(message: Buffer): boolean {
+    if (message.length < 16) return false;
+    const responseTo = message.readInt32LE(8);
+    if (this.pending.get(responseTo)?.skip !== true) return false;
+    this.pending.delete(responseTo);
+    return true;
   }
 
   /**

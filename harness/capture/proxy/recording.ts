@@ -34,6 +34,8 @@ export interface RecordingSettings {
    * unless false. Off where nearly every record's reply is read anyway (the shadow's mirror).
    */
   readonly renderReplies?: boolean;
+  /** Asked before each plain request is decoded (DecoderContext.admit); every request is, when absent. */
+  readonly admit?: (conn: string) => boolean;
 }
 
 /** Decoder context over a fail-open recorder, with the counters the status line shows. */
@@ -48,6 +50,7 @@ function decoderContext(settings: RecordingSettings, recorder: FailOpenRecorder,
     onParseError: () => void counters.parseErrors++,
     onAuthSkipped: () => void counters.authSkipped++,
     log,
+    ...(settings.admit !== undefined ? { admit: settings.admit } : {}),
     ...(settings.renderReplies !== false && settings.replyMode === 'full' && settings.redaction.mode === 'none' ? { renderer: new ReplyRenderer() } : {}),
   };
 }

@@ -10,6 +10,8 @@ import { CpuGovernor, type CpuTimes } from '../../../harness/shadow/governor.ts'
 import { statusJson, type ShadowStatus } from '../../../harness/shadow/status.ts';
 import type { LiveTarget, SendOptions, SendResult } from '../../../harness/replay/target.ts';
 import { MemorySink } from '../../helpers/memory-sink.ts';
+import { InlineRecording } from '../../../harness/capture/proxy/recording.ts';
+import { buildOpMsg } from '../../../harness/wire/index.ts';
 
 let seq = 0;
 function rec(conn: string, command: BSON.Document, reply?: BSON.Document, extra: Partial<OperationRecord> = {}): OperationRecord {
@@ -86,6 +88,41 @@ describe('RecordFeed', () => {
     await feed.close(true);
     expect((await it.next()).done).toBe(true);
     expect(feed.status()).toMatchObject({ queued: 4, waiting: 0, dropped: { 'at-stop': 3 } });
+  });
+
+  test('what the feed would drop is not decoded at all: counted before decoding, its reply never read; handshakes always decoded', async () => {
+    let busy = false;
+    const feed = new RecordFeed({ rate: 0.5, by: 'connection' }, 10, undefined, Math.random, () => !busy);
+    const pipe = new InlineRecording(feed, { replyMode: 'full', redaction: { mode: 'none' }, admit: (conn) => feed.admit(conn) }, () => undefined);
+    const msg = (id: number, body: BSON.Document, responseTo = 0) => Buffer.concat(buildOpMsg({ requestId: id, responseTo, sections: [{ kind: 0, body: Buffer.from(BSON.serialize(body)) }] }));
+    // A reply that is not BSON: decoding it would count a parse error.
+    const badReply = (responseTo: number) => {
+      const m = msg(900 + responseTo, { ok: 1 }, responseTo);
+      m.writeInt32LE(9999, 21);
+      return m;
+    };
+    const conns = Array.from({ length: 40 }, (_, i) => `p1:${i}`);
+    const outConn = conns.find((c) => connectionDraw(c) >= 0.5)!;
+    const inConn = conns.find((c) => connectionDraw(c) < 0.5)!;
+    pipe.open(1, outConn, '10.0.0.1:1');
+    pipe.open(2, inConn, '10.0.0.1:2');
+    pipe.message(1, true, msg(1, { hello: 1, client: { application: { name: 'billing' } }, $db: 'admin' }), 1, 1);
+    pipe.message(1, false, msg(2, { isWritablePrimary: true, ok: 1 }, 1), 2, 2);
+    pipe.message(1, true, msg(3, { find: 'items', $db: 'shop' }), 3, 3);
+    pipe.message(1, false, badReply(3), 4, 4);
+    busy = true;
+    pipe.message(2, true, msg(5, { find: 'items', $db: 'shop' }), 5, 5);
+    pipe.message(2, false, badReply(5), 6, 6);
+    busy = false;
+    pipe.message(2, true, msg(7, { find: 'items', $db: 'shop' }), 7, 7);
+    pipe.message(2, false, msg(8, { cursor: { id: BSON.Long.ZERO, ns: 'shop.items', firstBatch: [] }, ok: 1 }, 7), 8, 8);
+    await pipe.finish();
+    await feed.close();
+    expect(pipe.parseErrors).toBe(0);
+    const kept = await drain(feed);
+    expect(kept.map((r) => [r.conn, r.cmd])).toEqual([[inConn, 'find']]);
+    // The handshake of the sampled-out connection was decoded (and then sampled out as a record).
+    expect(feed.status()).toMatchObject({ seen: 4, queued: 1, dropped: { 'sampled-out': 2, 'host-busy': 1 } });
   });
 
   test('the iterator waits for records and ends at close', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { BSON, type Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { peekCommandName } from '../../../../harness/capture/proxy/session.ts';
+import { peekCommandName } from '../../../../harness/capture/proxy/peek.ts';
 import { buildLegacy, buildOpMsg, OP_CODES } from '../../../../harness/wire/index.ts';
 import { bsonArb, documentArb, messageBytesArb, opMsgArb } from '../../../helpers/wire-arbitraries.ts';
 
