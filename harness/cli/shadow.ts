@@ -18,7 +18,7 @@ export const SHADOW_FLAGS = flagTable(ShadowConfigSchema, 'shadow', {
   sampleBy: { flags: '--sample-by <unit>', read: read.text, help: 'connection: whole connections (cursors and sessions stay whole); operation: each operation drawn, getMores follow their cursor' },
   allowWrites: { flags: '--allow-writes', read: read.present, help: 'mirror writes too (refused when a target is production)' },
   record: { flags: '--record <FILE>', read: read.text, help: 'also write every operation to this capture file' },
-  queue: { flags: '--queue <N>', read: read.number, help: 'operations waiting for the mirror at most; past it new ones are dropped and counted' },
+  queue: { flags: '--queue <N>', read: read.number, help: 'operations waiting for the mirror at most (and at most a quarter of --max-lag of waiting); past it new ones are dropped and counted' },
   maxLagMs: { flags: '--max-lag <ms>', read: read.number, help: "skip a target for an operation whose production reply is this old when its turn comes" },
   opTimeoutMs: { flags: '--op-timeout <ms>', read: read.number, help: 'per-operation timeout on a mirrored target' },
   concurrency: { flags: '--concurrency <n>', read: read.number, help: 'connections mirrored at once' },

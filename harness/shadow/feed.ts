@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { OperationRecord, RecordSink } from '../model/record.ts';
 
-/** Why a record of production's traffic was not mirrored at all. */
-/** `at-stop`: still waiting when shadow stopped, or arriving after. `host-busy`: the host had no idle CPU (governor.ts). */
+/**
+ * Why a record of production's traffic was not mirrored at all. `at-stop`: still waiting
+ * when shadow stopped, or arriving after. `host-busy`: the host had no idle CPU
+ * (governor.ts). `queue-full`: `--queue` records wait, or the oldest has waited a quarter
+ * of `--max-lag`.
+ */
 export type FeedDrop = 'sampled-out' | 'host-busy' | 'queue-full' | 'at-stop';
 
 export interface Sampling {
@@ -54,6 +58,13 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
     private readonly random: () => number = Math.random,
     /** Whether the host can take one more mirrored operation now (governor.ts); always, when absent. */
     private readonly admits: () => boolean = () => true,
+    /**
+     * The queue also counts as full once its oldest record has waited this long since its
+     * request (ms): the mirror is then behind, and what it takes now would be compared late.
+     */
+    private readonly maxWaitMs = Infinity,
+    /** The clock of records' `t` (epoch µs); tests pass their own. */
+    private readonly nowUs: () => number = () => Date.now() * 1000,
   ) {}
 
   get dropped(): number {
@@ -73,7 +84,7 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
         ? 'sampled-out'
         : !this.admits()
           ? 'host-busy'
-          : this.queue.length - this.head >= this.capacity
+          : this.full()
             ? 'queue-full'
             : undefined;
     if (reason === undefined) return true;
@@ -97,7 +108,7 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
       this.drops['host-busy']++;
       return true;
     }
-    if (this.queue.length - this.head >= this.capacity) {
+    if (this.full()) {
       this.drops['queue-full']++;
       return true;
     }
@@ -146,6 +157,13 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
       if (this.ended) return;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+  }
+
+  /** Full: `capacity` records wait, or the oldest has waited `maxWaitMs`. */
+  private full(): boolean {
+    const waiting = this.queue.length - this.head;
+    if (waiting >= this.capacity) return true;
+    return waiting > 0 && this.nowUs() - this.queue[this.head]!.t > this.maxWaitMs * 1000;
   }
 
   /** A connection's draw, remembered (a hash per operation would cost more than the decoding it saves). */

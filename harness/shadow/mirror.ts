@@ -93,11 +93,13 @@ export class Mirror {
     private readonly log: (line: string) => void,
   ) {
     const productionIsBaseline = req.baselines.length === 0;
-    this.gates = targets.live.map((t) => new MirrorGate(t, req.maxLagMs ?? SHADOW_DEFAULTS.maxLagMs, req.retryDownMs ?? 5_000));
+    const maxLagMs = req.maxLagMs ?? SHADOW_DEFAULTS.maxLagMs;
+    this.gates = targets.live.map((t) => new MirrorGate(t, maxLagMs, req.retryDownMs ?? 5_000));
     const mirrored: ReplayTarget[] = productionIsBaseline ? [new ProductionTarget(PRODUCTION), ...this.gates] : this.gates;
     const baselines = productionIsBaseline ? [PRODUCTION] : targets.live.filter((t) => t.info.role === 'baseline').map((t) => t.name);
     this.governor = new CpuGovernor(req.minIdleCpu ?? SHADOW_DEFAULTS.minIdleCpu);
-    this.feed = new RecordFeed(req.sample, req.queue ?? SHADOW_DEFAULTS.queue, recordFile, Math.random, () => this.governor.admits);
+    // The queue holds at most a quarter of --max-lag of waiting: past it the mirror is behind, and takes new work only as it catches up.
+    this.feed = new RecordFeed(req.sample, req.queue ?? SHADOW_DEFAULTS.queue, recordFile, Math.random, () => this.governor.admits, maxLagMs / 4);
     // Without a record file, what the feed would drop anyway is not even decoded (RecordFeed.admit).
     const admit = recordFile ? {} : { admit: (conn: string) => this.feed.admit(conn) };
     this.pipe = new InlineRecording(this.feed, { ...(req.app ? { app: req.app } : {}), replyMode: 'full', redaction: { mode: 'none' }, renderReplies: false, ...admit }, log);

@@ -80,6 +80,21 @@ describe('RecordFeed', () => {
     expect(feed.status().dropped).toEqual({ 'sampled-out': 0, 'host-busy': 0, 'queue-full': 2, 'at-stop': 1 });
   });
 
+  test('the queue is full too once its oldest record has waited too long: the mirror takes new work only as it catches up', async () => {
+    let now = 1_000_000_000;
+    const feed = new RecordFeed({ rate: 1, by: 'connection' }, 100, undefined, Math.random, () => true, 50, () => now);
+    feed.write(rec('c', { ping: 1 }, undefined, { t: now }));
+    now += 40_000; // 40 ms later
+    expect(feed.admit('c')).toBe(true);
+    now += 20_000; // the oldest has waited 60 ms
+    expect(feed.admit('c')).toBe(false);
+    feed.write(rec('c', { ping: 2 }, undefined, { t: now }));
+    const it = feed[Symbol.asyncIterator]();
+    expect((await it.next()).value?.command).toEqual({ ping: 1 });
+    expect(feed.admit('c')).toBe(true); // caught up: empty again
+    expect(feed.status().dropped['queue-full']).toBe(2);
+  });
+
   test('closing with discard drops what still waits, counted at-stop', async () => {
     const feed = new RecordFeed({ rate: 1, by: 'connection' }, 10);
     for (let i = 0; i < 4; i++) feed.write(rec('c', { ping: i }));
