@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { BSON, type Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { MAX_PENDING_REQUESTS, SessionDecoder, type DecoderContext } from '../../../../harness/capture/proxy/decoder.ts';
+import { MAX_PENDING_REQUESTS, SessionDecoder } from '../../../../harness/capture/proxy/decoder.ts';
+import { testDecoderContext } from '../../../helpers/decoder-context.ts';
 import type { OperationRecord } from '../../../../harness/model/record.ts';
 import { WireProtocolError } from '../../../../harness/errors.ts';
 import { buildOpMsg, decodeBson, decodeBsonFast, decodePlainMessage, decodeSingleBodyOpMsg } from '../../../../harness/wire/index.ts';
@@ -135,17 +136,7 @@ describe('decodeSingleBodyOpMsg', () => {
 describe('SessionDecoder: requests whose reply never comes', () => {
   function decoderFor() {
     const records: OperationRecord[] = [];
-    let seq = 0;
-    const ctx: DecoderContext = {
-      replyMode: 'full',
-      redact: () => undefined,
-      nextSeq: () => seq++,
-      emit: (r) => void records.push(r),
-      onParseError: () => undefined,
-      onAuthSkipped: () => undefined,
-      log: () => undefined,
-    };
-    return { decoder: new SessionDecoder(ctx, 'c1', '10.0.0.5:50000'), records };
+    return { decoder: new SessionDecoder(testDecoderContext(records), 'c1', '10.0.0.5:50000'), records };
   }
   const msg = (requestId: number, body: Document, responseTo = 0) =>
     Buffer.concat(buildOpMsg({ requestId, responseTo, sections: [{ kind: 0, body: Buffer.from(BSON.serialize(body)) }] }));

@@ -1,7 +1,8 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON, type Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { SessionDecoder, type DecoderContext } from '../../../../harness/capture/proxy/decoder.ts';
+import { SessionDecoder } from '../../../../harness/capture/proxy/decoder.ts';
+import { testDecoderContext } from '../../../helpers/decoder-context.ts';
 import { ReplyRenderer } from '../../../../harness/capture/proxy/prerender.ts';
 import { canonicalTextOf, PrerenderedReply } from '../../../../harness/model/prerendered.ts';
 import type { OperationRecord } from '../../../../harness/model/record.ts';
@@ -19,18 +20,7 @@ const msg = (requestId: number, body: Document, responseTo = 0, flags = 0) => Bu
 
 function record(reply: Document, rendered: boolean, options: { exhaust?: Document[]; request?: Document } = {}): OperationRecord {
   const records: OperationRecord[] = [];
-  let seq = 0;
-  const ctx: DecoderContext = {
-    replyMode: 'full',
-    redact: () => undefined,
-    nextSeq: () => seq++,
-    emit: (r) => void records.push(r),
-    onParseError: () => undefined,
-    onAuthSkipped: () => undefined,
-    log: () => undefined,
-    ...(rendered ? { renderer: new ReplyRenderer() } : {}),
-  };
-  const d = new SessionDecoder(ctx, 'c1', '10.0.0.1:4000');
+  const d = new SessionDecoder(testDecoderContext(records, rendered ? { renderer: new ReplyRenderer() } : {}), 'c1', '10.0.0.1:4000');
   d.decode(msg(7, options.request ?? { find: 'orders', filter: {}, $db: 'shop' }), 1_000, true);
   let responseTo = 7;
   let id = 100;
