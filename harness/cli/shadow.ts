@@ -23,6 +23,7 @@ export const SHADOW_FLAGS = flagTable(ShadowConfigSchema, 'shadow', {
   opTimeoutMs: { flags: '--op-timeout <ms>', read: read.number, help: 'per-operation timeout on a mirrored target' },
   concurrency: { flags: '--concurrency <n>', read: read.number, help: 'connections mirrored at once' },
   minIdleCpu: { flags: '--min-idle-cpu <F>', read: read.number, help: "mirror only while the host keeps this share of its CPU idle, so the mirror never takes CPU the application needs (0: always)" },
+  maxMirrorCpu: { flags: '--max-mirror-cpu <F>', read: read.number, help: 'share of one core the mirror may use at most, whatever the host (0: no cap)' },
   transport: { flags: '--transport <kind>', read: read.text, help: 'wire: own OP_MSG connections; driver: the mongodb driver; auto: wire where the target allows it' },
   status: { flags: '--status <HOST:PORT>', read: read.text, help: 'serve the live view there: a page at /, JSON at /status.json' },
   duration: { flags: '--duration <D>', read: read.text, help: 'end after this long (30s, 10m, 2h); without, run until Ctrl-C' },
@@ -73,6 +74,7 @@ export function defineShadow(program: Command): void {
         concurrency: c.concurrency,
         transport: c.transport,
         minIdleCpu: c.minIdleCpu,
+        maxMirrorCpu: c.maxMirrorCpu,
         ...(status ? { status: { host: status[0], port: status[1] } } : {}),
         compare: config.compare,
         proxy: {

@@ -301,6 +301,8 @@ export const ShadowConfigSchema = z
     transport: z.enum(['auto', 'wire', 'driver']).default('auto'),
     /** Mirror only while the host keeps this share of its CPU idle (0: always mirror). */
     minIdleCpu: z.number().min(0).max(1).default(0.2),
+    /** Share of one core the mirror thread may use (0: no cap). */
+    maxMirrorCpu: z.number().min(0).default(0.5),
     /** HOST:PORT of the live view (JSON and a page); none when absent. */
     status: HostPortSchema.optional(),
     /** End after this long (`30s`, `2h`); without, run until Ctrl-C or SIGTERM. */

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { OperationRecord, RecordSink } from '../model/record.ts';
+import type { GovernorRefusal } from './governor.ts';
 
 /**
  * Why a record of production's traffic was not mirrored at all. `at-stop`: still waiting
  * when shadow stopped, or arriving after. `host-busy`: the host had no idle CPU
- * (governor.ts). `queue-full`: `--queue` records wait, or the oldest has waited a quarter
+ * (governor.ts). `mirror-cpu`: the mirror thread used its CPU share (governor.ts). `queue-full`: `--queue` records wait, or the oldest has waited a quarter
  * of `--max-lag`.
  */
-export type FeedDrop = 'sampled-out' | 'host-busy' | 'queue-full' | 'at-stop';
+export type FeedDrop = 'sampled-out' | GovernorRefusal | 'queue-full' | 'at-stop';
 
 export interface Sampling {
   /** Share of the traffic mirrored, 0 < rate ≤ 1. */
@@ -43,7 +44,7 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
   private ended = false;
   private seen = 0;
   private queued = 0;
-  private readonly drops: Record<FeedDrop, number> = { 'sampled-out': 0, 'host-busy': 0, 'queue-full': 0, 'at-stop': 0 };
+  private readonly drops: Record<FeedDrop, number> = { 'sampled-out': 0, 'host-busy': 0, 'mirror-cpu': 0, 'queue-full': 0, 'at-stop': 0 };
   /** Operation sampling: the recorded cursors whose opener was mirrored, `conn\0id`. */
   private readonly cursors = new Set<string>();
   /** Connection sampling: each connection's draw. */
@@ -56,8 +57,8 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
     private readonly tee?: RecordSink,
     /** A uniform draw in [0, 1) (tests pass their own). */
     private readonly random: () => number = Math.random,
-    /** Whether the host can take one more mirrored operation now (governor.ts); always, when absent. */
-    private readonly admits: () => boolean = () => true,
+    /** Why the host cannot take one more mirrored operation now (governor.ts), or undefined when it can; always can, when absent. */
+    private readonly governs: () => GovernorRefusal | undefined = () => undefined,
     /**
      * The queue also counts as full once its oldest record has waited this long since its
      * request (ms): the mirror is then behind, and what it takes now would be compared late.
@@ -68,7 +69,7 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
   ) {}
 
   get dropped(): number {
-    return this.drops['host-busy'] + this.drops['queue-full'] + this.drops['at-stop'];
+    return this.drops['host-busy'] + this.drops['mirror-cpu'] + this.drops['queue-full'] + this.drops['at-stop'];
   }
 
   /**
@@ -82,11 +83,7 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
       ? 'at-stop'
       : this.sampling.rate < 1 && this.sampling.by === 'connection' && !this.connectionSampled(conn)
         ? 'sampled-out'
-        : !this.admits()
-          ? 'host-busy'
-          : this.full()
-            ? 'queue-full'
-            : undefined;
+        : (this.governs() ?? (this.full() ? 'queue-full' : undefined));
     if (reason === undefined) return true;
     this.seen++;
     this.drops[reason]++;
@@ -104,8 +101,9 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
       this.drops['sampled-out']++;
       return true;
     }
-    if (!this.admits()) {
-      this.drops['host-busy']++;
+    const refusal = this.governs();
+    if (refusal !== undefined) {
+      this.drops[refusal]++;
       return true;
     }
     if (this.full()) {

@@ -70,6 +70,8 @@ export interface MirrorRequest {
   readonly app?: string;
   /** Mirror only while the host keeps this share of its CPU idle (default 0.2; 0: always). */
   readonly minIdleCpu?: number;
+  /** Share of one core the mirror thread may use (0: no cap; SHADOW_DEFAULTS when absent). */
+  readonly maxMirrorCpu?: number;
 }
 
 const PRODUCTION = 'production';
@@ -97,9 +99,9 @@ export class Mirror {
     this.gates = targets.live.map((t) => new MirrorGate(t, maxLagMs, req.retryDownMs ?? 5_000));
     const mirrored: ReplayTarget[] = productionIsBaseline ? [new ProductionTarget(PRODUCTION), ...this.gates] : this.gates;
     const baselines = productionIsBaseline ? [PRODUCTION] : targets.live.filter((t) => t.info.role === 'baseline').map((t) => t.name);
-    this.governor = new CpuGovernor(req.minIdleCpu ?? SHADOW_DEFAULTS.minIdleCpu);
+    this.governor = new CpuGovernor({ minIdle: req.minIdleCpu ?? SHADOW_DEFAULTS.minIdleCpu, maxThreadCpu: req.maxMirrorCpu ?? SHADOW_DEFAULTS.maxMirrorCpu });
     // The queue holds at most a quarter of --max-lag of waiting: past it the mirror is behind, and takes new work only as it catches up.
-    this.feed = new RecordFeed(req.sample, req.queue ?? SHADOW_DEFAULTS.queue, recordFile, Math.random, () => this.governor.admits, maxLagMs / 4);
+    this.feed = new RecordFeed(req.sample, req.queue ?? SHADOW_DEFAULTS.queue, recordFile, Math.random, () => this.governor.refusal, maxLagMs / 4);
     // Without a record file, what the feed would drop anyway is not even decoded (RecordFeed.admit).
     const admit = recordFile ? {} : { admit: (conn: string) => this.feed.admit(conn) };
     this.pipe = new InlineRecording(this.feed, { ...(req.app ? { app: req.app } : {}), replyMode: 'full', redaction: { mode: 'none' }, renderReplies: false, ...admit }, log);
@@ -229,6 +231,7 @@ export class Mirror {
           concurrency: req.concurrency ?? SHADOW_DEFAULTS.concurrency,
           transport: req.transport ?? SHADOW_DEFAULTS.transport,
           minIdleCpu: req.minIdleCpu ?? SHADOW_DEFAULTS.minIdleCpu,
+          maxMirrorCpu: req.maxMirrorCpu ?? SHADOW_DEFAULTS.maxMirrorCpu,
         },
         counts: result.counts,
         identityCheck: this.guard.record,

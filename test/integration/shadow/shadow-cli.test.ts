@@ -58,7 +58,7 @@ describe('mongo-compat shadow end to end', () => {
     }
     const out = join(dir, 'run');
     const record = join(dir, 'shadow.jsonl.gz');
-    const child = spawn(process.execPath, [BIN, 'shadow', '--upstream', testUri(), '--candidate', `cand=${candidate.uri}`, '--out', out, '--listen', '127.0.0.1:0', '--status', '127.0.0.1:0', '--record', record, '--report', 'md,json', '--min-idle-cpu', '0'], {
+    const child = spawn(process.execPath, [BIN, 'shadow', '--upstream', testUri(), '--candidate', `cand=${candidate.uri}`, '--out', out, '--listen', '127.0.0.1:0', '--status', '127.0.0.1:0', '--record', record, '--report', 'md,json', '--min-idle-cpu', '0', '--max-mirror-cpu', '0'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

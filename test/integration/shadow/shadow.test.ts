@@ -72,7 +72,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
 
   test.skipIf(!pymongo)('pymongo through shadow with writes mirrored to an identical candidate: zero differences, PASS', async () => {
     const out = join(dir, 'pymongo');
-    const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`same=${same.uri}`], out, minIdleCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: true, status: { host: '127.0.0.1', port: 0 } });
+    const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`same=${same.uri}`], out, minIdleCpu: 0, maxMirrorCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: true, status: { host: '127.0.0.1', port: 0 } });
     let result: { results: unknown[] };
     let stopped: Awaited<ReturnType<RunningShadow['stop']>>;
     try {
@@ -105,7 +105,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       await seed(upstream.uri, db, docs);
       await seed(other.uri, db, docs.map((d) => (d._id === 7 ? { ...d, price: 71 } : d)));
       const out = join(dir, 'differs');
-      const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`other=${other.uri}`], out, minIdleCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false, status: { host: '127.0.0.1', port: 0 } });
+      const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`other=${other.uri}`], out, minIdleCpu: 0, maxMirrorCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false, status: { host: '127.0.0.1', port: 0 } });
       const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=shop`, { serverSelectionTimeoutMS: 10_000 });
       try {
         const items = app.db(db).collection<{ _id: number }>('items');
@@ -158,7 +158,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       await seed(same.uri, db, docs.map((d) => (d._id === 3 ? { ...d, qty: 33 } : d)));
       await seed(cand.uri, db, docs.map((d) => (d._id === 3 ? { ...d, qty: 33 } : d._id === 5 ? { ...d, qty: 55 } : d)));
       const out = join(dir, 'clone');
-      const shadow = await startShadow({ upstream: upstream.uri, baselines: [`clone=${same.uri}`], candidates: [`cand=${cand.uri}`], out, minIdleCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false });
+      const shadow = await startShadow({ upstream: upstream.uri, baselines: [`clone=${same.uri}`], candidates: [`cand=${cand.uri}`], out, minIdleCpu: 0, maxMirrorCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false });
       const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=inv`, { serverSelectionTimeoutMS: 10_000 });
       try {
         for (let i = 0; i < 12; i++) await app.db(db).collection<{ _id: number }>('items').findOne({ _id: i });
@@ -193,7 +193,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
       await seed(a2.uri, db, docs.map((d) => ({ ...d, at: `other-${d._id}` })));
       await seed(cand.uri, db, docs.map((d) => ({ ...d, at: `cand-${d._id}` })));
       const out = join(dir, 'noise');
-      const shadow = await startShadow({ upstream: upstream.uri, baselines: [`a=${same.uri}`, `a2=${a2.uri}`], candidates: [`cand=${cand.uri}`], out, minIdleCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false });
+      const shadow = await startShadow({ upstream: upstream.uri, baselines: [`a=${same.uri}`, `a2=${a2.uri}`], candidates: [`cand=${cand.uri}`], out, minIdleCpu: 0, maxMirrorCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false });
       const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=noisy`, { serverSelectionTimeoutMS: 10_000 });
       try {
         for (let i = 0; i < 8; i++) await app.db(db).collection<{ _id: number }>('items').findOne({ _id: i });
@@ -217,7 +217,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
     await seed(upstream.uri, db, docs);
     await seed(doomed.uri, db, docs);
     const out = join(dir, 'killed');
-    const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`doomed=${doomed.uri}`], out, minIdleCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false, retryDownMs: 60_000, opTimeoutMs: 2_000 });
+    const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`doomed=${doomed.uri}`], out, minIdleCpu: 0, maxMirrorCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false, retryDownMs: 60_000, opTimeoutMs: 2_000 });
     const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=steady`, { serverSelectionTimeoutMS: 10_000 });
     let read = 0;
     try {
@@ -247,7 +247,7 @@ describe('shadow: production mirrored live to FerretDB candidates', () => {
   test('writes are never mirrored without --allow-writes', async () => {
     const db = uniqueDbName('shadow');
     const out = join(dir, 'no-writes');
-    const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`same=${same.uri}`], out, minIdleCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false });
+    const shadow = await startShadow({ upstream: upstream.uri, baselines: [], candidates: [`same=${same.uri}`], out, minIdleCpu: 0, maxMirrorCpu: 0, sample: { rate: 1, by: 'connection' }, allowWrites: false });
     const app = new MongoClient(`mongodb://${shadow.proxy.address}/?directConnection=true&appName=writer`, { serverSelectionTimeoutMS: 10_000 });
     try {
       const items = app.db(db).collection<{ _id: number }>('items');

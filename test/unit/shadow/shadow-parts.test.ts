@@ -77,12 +77,12 @@ describe('RecordFeed', () => {
     for await (const r of feed) kept.push(r);
     expect(kept).toHaveLength(3);
     expect(tee.records).toHaveLength(6);
-    expect(feed.status().dropped).toEqual({ 'sampled-out': 0, 'host-busy': 0, 'queue-full': 2, 'at-stop': 1 });
+    expect(feed.status().dropped).toEqual({ 'sampled-out': 0, 'host-busy': 0, 'mirror-cpu': 0, 'queue-full': 2, 'at-stop': 1 });
   });
 
   test('the queue is full too once its oldest record has waited too long: the mirror takes new work only as it catches up', async () => {
     let now = 1_000_000_000;
-    const feed = new RecordFeed({ rate: 1, by: 'connection' }, 100, undefined, Math.random, () => true, 50, () => now);
+    const feed = new RecordFeed({ rate: 1, by: 'connection' }, 100, undefined, Math.random, () => undefined, 50, () => now);
     feed.write(rec('c', { ping: 1 }, undefined, { t: now }));
     now += 40_000; // 40 ms later
     expect(feed.admit('c')).toBe(true);
@@ -107,7 +107,7 @@ describe('RecordFeed', () => {
 
   test('what the feed would drop is not decoded at all: counted before decoding, its reply never read; handshakes always decoded', async () => {
     let busy = false;
-    const feed = new RecordFeed({ rate: 0.5, by: 'connection' }, 10, undefined, Math.random, () => !busy);
+    const feed = new RecordFeed({ rate: 0.5, by: 'connection' }, 10, undefined, Math.random, () => (busy ? 'host-busy' : undefined));
     const pipe = new InlineRecording(feed, { replyMode: 'full', redaction: { mode: 'none' }, admit: (conn) => feed.admit(conn) }, () => undefined);
     const msg = (id: number, body: BSON.Document, responseTo = 0) => Buffer.concat(buildOpMsg({ requestId: id, responseTo, sections: [{ kind: 0, body: Buffer.from(BSON.serialize(body)) }] }));
     // A reply that is not BSON: decoding it would count a parse error.
@@ -246,7 +246,7 @@ describe('CpuGovernor', () => {
     let busy = 0;
     // Two cores, each interval 1,000 ms of time per core.
     const read = (): CpuTimes => [0, 1].map(() => ({ times: { user: busy, nice: 0, sys: 0, idle, irq: 0 } }));
-    const g = new CpuGovernor(0.1, 1e9, read);
+    const g = new CpuGovernor({ minIdle: 0.1, intervalMs: 1e9, read });
     idle += 500;
     busy += 500;
     g.sample();
@@ -258,12 +258,34 @@ describe('CpuGovernor', () => {
     expect(g.idle).toBeCloseTo(0.05);
     expect(g.admits).toBe(false);
     g.stop();
-    expect(new CpuGovernor(0, 1e9, read).admits).toBe(true);
+    expect(new CpuGovernor({ minIdle: 0, intervalMs: 1e9, read }).admits).toBe(true);
+  });
+
+  test("refuses while the mirror thread uses more than its share of a core, whatever the host's idle", () => {
+    let ns = 0;
+    const g = new CpuGovernor({ minIdle: 0, maxThreadCpu: 0.25, intervalMs: 1e9, readThreadNs: () => ns });
+    ns += 100e6; // 100 ms of CPU in 1 s
+    g.sample(1_000);
+    g.sample(1_000);
+    ns += 200e6;
+    g.sample(2_000);
+    expect(g.threadCpu).toBeCloseTo(0.2);
+    expect(g.refusal).toBeUndefined();
+    ns += 400e6;
+    g.sample(3_000);
+    expect(g.threadCpu).toBeCloseTo(0.4);
+    expect(g.refusal).toBe('mirror-cpu');
+    g.stop();
+    // Where the thread's CPU cannot be read there is no ceiling.
+    const blind = new CpuGovernor({ minIdle: 0, maxThreadCpu: 0.25, intervalMs: 1e9, readThreadNs: () => undefined });
+    blind.sample(5_000);
+    expect(blind.refusal).toBeUndefined();
+    blind.stop();
   });
 
   test('a feed whose host is busy drops new operations as host-busy', async () => {
     let admits = false;
-    const feed = new RecordFeed({ rate: 1, by: 'connection' }, 10, undefined, Math.random, () => admits);
+    const feed = new RecordFeed({ rate: 1, by: 'connection' }, 10, undefined, Math.random, () => (admits ? undefined : 'host-busy'));
     feed.write(rec('c', { ping: 1 }));
     admits = true;
     feed.write(rec('c', { ping: 2 }));
@@ -296,7 +318,7 @@ describe('statusJson', () => {
       listen: ['127.0.0.1:1'],
       upstream: '127.0.0.1:2',
       production: 'baseline',
-      feed: { seen: 3, queued: 3, waiting: 0, dropped: { 'sampled-out': 0, 'host-busy': 0, 'queue-full': 0, 'at-stop': 0 } },
+      feed: { seen: 3, queued: 3, waiting: 0, dropped: { 'sampled-out': 0, 'host-busy': 0, 'mirror-cpu': 0, 'queue-full': 0, 'at-stop': 0 } },
       outcomes: 3,
       records: 3,
       targets: [],
