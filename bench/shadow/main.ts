@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { startProxy } from '../../harness/capture/proxy/index.ts';
+import { SHADOW_DEFAULTS } from '../../harness/config/schema.ts';
 import { startShadow } from '../../harness/shadow/shadow.ts';
 import type { LoadResult } from '../proxy/load.ts';
 
@@ -33,6 +34,8 @@ const CONNECTIONS = Number(process.env.BENCH_SHADOW_CONNECTIONS ?? 16);
 const SAMPLE = Number(process.env.BENCH_SHADOW_SAMPLE ?? 1);
 /** The mirror's idle-CPU floor (shadow's default when unset). */
 const MIN_IDLE = process.env.BENCH_SHADOW_MIN_IDLE === undefined ? undefined : Number(process.env.BENCH_SHADOW_MIN_IDLE);
+/** The mirror's CPU ceiling, share of one core (shadow's default when unset). */
+const MAX_CPU = process.env.BENCH_SHADOW_MAX_CPU === undefined ? undefined : Number(process.env.BENCH_SHADOW_MAX_CPU);
 const loadAtStart = os.loadavg();
 
 async function standIn(): Promise<{ port: number; child: ChildProcess }> {
@@ -83,7 +86,7 @@ for (let round = 0; round < ROUNDS; round++) {
       await proxy.stop();
       r.proxy = res.ops / res.seconds;
     } else {
-      const shadow = await startShadow({ upstream, baselines: [], candidates: [`candidate=mongodb://127.0.0.1:${candidate.port}/?directConnection=true`], out: join(dir, `shadow-${round}`), sample: { rate: SAMPLE, by: 'connection' }, allowWrites: false, ...(MIN_IDLE !== undefined ? { minIdleCpu: MIN_IDLE } : {}) });
+      const shadow = await startShadow({ upstream, baselines: [], candidates: [`candidate=mongodb://127.0.0.1:${candidate.port}/?directConnection=true`], out: join(dir, `shadow-${round}`), sample: { rate: SAMPLE, by: 'connection' }, allowWrites: false, ...(MIN_IDLE !== undefined ? { minIdleCpu: MIN_IDLE } : {}), ...(MAX_CPU !== undefined ? { maxMirrorCpu: MAX_CPU } : {}) });
       const res = await load(shadow.proxy.port);
       const { run } = await shadow.stop();
       const s = run.shadow!;
@@ -129,6 +132,7 @@ const result = {
   candidateAnsweredShare: Number(answered.toFixed(3)),
   dropped: median(rounds.map((r) => r.dropped)),
   lagP99Ms: median(rounds.map((r) => r.lagP99Ms ?? 0)),
+  settings: { sample: SAMPLE, minIdleCpu: MIN_IDLE ?? SHADOW_DEFAULTS.minIdleCpu, maxMirrorCpu: MAX_CPU ?? SHADOW_DEFAULTS.maxMirrorCpu },
   target: { ratioToProxy: 0.9 },
   met: ratio >= 0.9,
   loadavg: { start: loadAtStart.map((x) => Number(x.toFixed(2))), end: os.loadavg().map((x) => Number(x.toFixed(2))) },
