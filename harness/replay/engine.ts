@@ -71,9 +71,13 @@ const LOW_WATER = 10_000;
  * Fast timing needs only enough records ahead to keep every worker busy: a gunzip chunk
  * holds a few hundred. Measured on the replay bench (60,000 operations with 1 KiB
  * recorded replies, concurrency 32): peak RSS 241–253 MB with HIGH_WATER, most of it
- * decoded records waiting; FAST_HIGH_WATER per worker slot keeps the same ops/s.
+ * decoded records waiting; 2,048 (or 16 per worker) 206–233 MB; 256 (or 8 per worker)
+ * 165–180 MB in paired runs, at the same CPU per operation and ops/s. Records that wait
+ * long enough to outlive two young-generation collections are moved to the old
+ * generation, which then grows by their size until its next full collection.
  */
-const FAST_HIGH_WATER = 2_048;
+const FAST_HIGH_WATER = 256;
+const FAST_PER_WORKER = 8;
 
 interface ConnState {
   readonly queue: OperationRecord[];
@@ -112,7 +116,7 @@ export class ReplayEngine {
   ) {
     this.limit = pLimit(options.timing === 'fast' ? Math.max(1, options.concurrency) : Number.POSITIVE_INFINITY);
     this.maxDocs = options.maxCursorDocs ?? 10_000;
-    const fast = options.timing === 'fast' ? Math.max(FAST_HIGH_WATER, options.concurrency * 16) : undefined;
+    const fast = options.timing === 'fast' ? Math.max(FAST_HIGH_WATER, options.concurrency * FAST_PER_WORKER) : undefined;
     this.highWater = Math.max(1, options.readAhead ?? fast ?? HIGH_WATER);
     this.lowWater = options.readAhead === undefined && fast === undefined ? LOW_WATER : Math.floor(this.highWater / 2);
     this.names = targets.map((t) => t.name);

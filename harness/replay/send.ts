@@ -99,6 +99,8 @@ export class Sender {
       const m = out[0];
       return [m ? await this.targets[0]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry, record: rec }) : null];
     }
+    // Every target's latency runs from the operation's first write (wire-pool.ts SendTiming).
+    const timing = { sentAt: 0 };
     const sends = new Array<Promise<SendResult> | null>(n);
     const turn = this.turn;
     this.turn = turn + 1 === 2 * n ? 0 : turn + 1;
@@ -106,7 +108,7 @@ export class Sender {
     let i = turn < n ? turn : turn - n;
     for (let k = 0; k < n; k++) {
       const m = out[i];
-      sends[i] = m ? this.targets[i]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry, record: rec }) : null;
+      sends[i] = m ? this.targets[i]!.send(m.db, m.command, { sessionKey: m.sessionKey ?? `conn:${rec.conn}`, readPreference: m.readPreference, retry, record: rec, timing }) : null;
       i += step;
       if (i >= n) i -= n;
     }

@@ -4,7 +4,7 @@ import { ReplayNetworkError, ReplayTimeoutError, UsageError } from '../errors.ts
 import type { OperationRecord } from '../model/record.ts';
 import type { OutcomeError } from '../model/run/outcome.ts';
 import { bsonElement } from '../wire/index.ts';
-import { decodeReplyBody, WirePool } from './wire-pool.ts';
+import { decodeReplyBody, WirePool, type SendTiming } from './wire-pool.ts';
 import { rawOkIsZero } from './raw-reply.ts';
 
 /**
@@ -57,6 +57,8 @@ export interface SendOptions {
   readonly readPreference?: BSON.Document;
   readonly retry: boolean;
   readonly record?: OperationRecord;
+  /** Shared by the sends of one operation to every target: latency runs from its first write (wire-pool.ts SendTiming). */
+  readonly timing?: SendTiming;
 }
 
 export interface LiveTargetInfo {
@@ -123,7 +125,7 @@ export class LiveTarget {
       this.transportNote = `driver: ${why}`;
       return;
     }
-    this.wire = new WirePool({ ...why, maxPoolSize: this.maxPoolSize, connectTimeoutMs: 2_000, opTimeoutMs: this.opTimeoutMs, appName: 'mongo-compat-replay' });
+    this.wire = new WirePool({ ...why, maxPoolSize: this.maxPoolSize, connectTimeoutMs: 2_000, opTimeoutMs: this.opTimeoutMs, appName: 'mongo-compat-replay', batchWrites: true });
     this.transport = 'wire';
   }
 
@@ -210,15 +212,18 @@ export class LiveTarget {
     }
   }
 
-  private async sendWire(wire: WirePool, db: string, command: BSON.Document, options: { sessionKey?: string; retry: boolean }): Promise<SendResult> {
+  private async sendWire(wire: WirePool, db: string, command: BSON.Document, options: SendOptions): Promise<SendResult> {
     const body = serializeOnce(command);
     const elements = [this.element('$db', db, this.dbElements)];
     if (options.sessionKey !== undefined) elements.push(this.element('lsid', options.sessionKey, this.lsidElements));
     for (let attempt = 0; ; attempt++) {
-      const sentAt = performance.now();
+      // The pool writes a turn's requests together: latency runs from the write (SendTiming), a retry's from its own.
+      const timing: SendTiming = attempt === 0 && options.timing ? options.timing : { sentAt: 0 };
+      let sentAt = performance.now();
       try {
-        const raw = await wire.commandRaw(body, elements);
+        const raw = await wire.commandRaw(body, elements, timing);
         const endAt = performance.now();
+        if (timing.sentAt > 0) sentAt = timing.sentAt;
         // `ok` read from the bytes; a body too unusual to walk is decoded now, as before.
         const zero = rawOkIsZero(raw);
         if (zero === false) return new WireReply(raw, wire.address, sentAt, endAt);

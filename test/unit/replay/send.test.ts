@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { OperationRecord } from '../../../harness/model/record.ts';
 import type { Outbound } from '../../../harness/replay/cursors.ts';
 import { Sender, type ReplayTarget } from '../../../harness/replay/send.ts';
-import type { SendResult } from '../../../harness/replay/target.ts';
+import type { SendOptions, SendResult } from '../../../harness/replay/target.ts';
 
 /** Stand-in targets that note, in one shared list, the order in which they were sent to. */
 function targets(n: number, started: number[][]): ReplayTarget[] {
@@ -62,5 +62,32 @@ describe('Sender.sendAll', () => {
     expect(results[1]).toBeNull();
     expect(results[0]).not.toBeNull();
     expect(sent.sort()).toEqual([0, 2]);
+  });
+});
+
+describe('Sender.sendAll timing', () => {
+  it('hands every target of one operation the same timing, and each operation a fresh one', async () => {
+    const calls: (object | undefined)[] = [];
+    const ts: ReplayTarget[] = Array.from({ length: 3 }, (_, i) => ({
+      name: `t${i}`,
+      replicaSet: false,
+      send(_db: string, _command: Document, options: SendOptions): Promise<SendResult> {
+        calls.push(options.timing);
+        return Promise.resolve({ kind: 'ok', reply: { ok: 1 }, sentAt: 0, endAt: 0 });
+      },
+    }));
+    const sender = new Sender(ts, new Map());
+    const out: Outbound[] = Array.from({ length: 3 }, () => ({ db: 'app', command: { ping: 1 } }));
+    await sender.sendAll(rec, out, true);
+    await sender.sendAll(rec, out, true);
+    // Three sends per operation, whatever order the targets were started in.
+    const seen = [calls.slice(0, 3), calls.slice(3, 6)];
+    expect(calls).toHaveLength(6);
+    for (const op of seen) {
+      expect(op[0]).toEqual({ sentAt: 0 });
+      expect(op[1]).toBe(op[0]);
+      expect(op[2]).toBe(op[0]);
+    }
+    expect(seen[1]![0]).not.toBe(seen[0]![0]);
   });
 });
