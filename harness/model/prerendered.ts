@@ -1,46 +1,48 @@
 import type { Document } from 'mongodb';
 
+/** Read through a prerendered reply or document: its text, without decoding it. */
+const TEXT_OF: unique symbol = Symbol('mongo-compat prerendered text');
+
 /**
  * A full reply whose document was never decoded: the capture decoders read a reply's
  * BSON straight into its canonical text (ejson/bson-text.ts) and the store's line writer
  * copies that text (canonicalTextOf). The document is still there for anyone who reads
  * `doc`: decoded from the bytes on first read. From that read on the text is dropped and
  * the document is what gets written, so a reader that changes the document never leaves
- * a stale text behind. JSON.stringify sees `{mode, doc}` as for any full reply.
+ * a stale text behind. JSON.stringify sees `{mode, doc}` as for any full reply; a spread
+ * copy (`{...reply}`) would not carry `doc`, so the capture paths hand these only to the
+ * store's writer.
  */
-/** Read through a prerendered document's Proxy: its text, without decoding it. */
-const TEXT_OF: unique symbol = Symbol('mongo-compat prerendered text');
-
 export class PrerenderedReply {
   readonly mode = 'full' as const;
-  private text: Buffer | undefined;
-  private decoded: Document | undefined;
+  #text: Buffer | undefined;
+  #decoded: Document | undefined;
+  /** The document's BSON, and how the reader that rendered it decodes it. */
+  readonly #bson: Buffer;
+  readonly #decode: (bson: Buffer) => Document;
 
-  constructor(
-    text: Buffer,
-    /** The document's BSON, and how the reader that rendered it decodes it. */
-    private readonly bson: Buffer,
-    private readonly decode: (bson: Buffer) => Document,
-  ) {
-    this.text = text;
+  constructor(text: Buffer, bson: Buffer, decode: (bson: Buffer) => Document) {
+    this.#text = text;
+    this.#bson = bson;
+    this.#decode = decode;
   }
 
   get doc(): Document {
-    if (this.decoded === undefined) {
-      this.decoded = this.decode(this.bson);
-      this.text = undefined;
+    if (this.#decoded === undefined) {
+      this.#decoded = this.#decode(this.#bson);
+      this.#text = undefined;
     }
-    return this.decoded;
+    return this.#decoded;
   }
 
   set doc(doc: Document) {
-    this.decoded = doc;
-    this.text = undefined;
+    this.#decoded = doc;
+    this.#text = undefined;
   }
 
   /** The document's canonical text, while the document has not been read (canonicalTextOf). */
   get [TEXT_OF](): Buffer | undefined {
-    return this.text;
+    return this.#text;
   }
 
   toJSON(): { mode: 'full'; doc: Document } {

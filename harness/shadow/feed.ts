@@ -5,8 +5,8 @@ import type { GovernorRefusal } from './governor.ts';
 /**
  * Why a record of production's traffic was not mirrored at all. `at-stop`: still waiting
  * when shadow stopped, or arriving after. `host-busy`: the host had no idle CPU
- * (governor.ts). `mirror-cpu`: the mirror thread used its CPU share (governor.ts). `queue-full`: `--queue` records wait, or the oldest has waited a quarter
- * of `--max-lag`.
+ * (governor.ts). `mirror-cpu`: the mirror thread had used its CPU share (governor.ts).
+ * `queue-full`: `--queue` records wait, or the oldest has waited a quarter of `--max-lag`.
  */
 export type FeedDrop = 'sampled-out' | GovernorRefusal | 'queue-full' | 'at-stop';
 

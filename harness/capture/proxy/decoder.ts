@@ -89,9 +89,8 @@ export class SessionDecoder {
   decode(message: Buffer, startUs: number, isRequest: boolean, endUs = startUs): void {
     const compressed = message.length >= 16 && message.readInt32LE(12) === COMPRESSED_OPCODE;
     if (!compressed && this.asyncDepth === 0) {
+      // Not to be recorded: a request the context does not admit, or the reply to one skipped.
       if (isRequest ? this.ctx.admit !== undefined && !this.admitted(message, startUs, this.ctx.admit) : this.answersSkipped(message)) return;
-    }
-    if (!compressed && this.asyncDepth === 0) {
       this.handle(decodeSingleBodyOpMsg(message) ?? decodePlainMessage(message), startUs, endUs, isRequest);
       return;
     }
