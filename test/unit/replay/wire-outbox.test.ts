@@ -1,56 +1,27 @@
-import { once } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
 import { BSON, type Document } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReplayNetworkError } from '../../../harness/errors.ts';
 import { WirePool } from '../../../harness/replay/wire-pool.ts';
-import { bsonElement, buildOpMsg, MessageFramer, parseMessage, type OpMsg } from '../../../harness/wire/index.ts';
+import { bsonElement } from '../../../harness/wire/index.ts';
+import { reply, startPeer, type Peer } from '../../helpers/wire-peer.ts';
 
 /**
  * The wire pool writes the requests made in one event-loop turn together, after the
- * turn's I/O callbacks (wire-pool.ts). An in-process OP_MSG peer on 127.0.0.1 answers
- * the handshake and echoes each request's `i` back.
+ * turn's I/O callbacks (wire-pool.ts). An in-process OP_MSG peer on 127.0.0.1 (no
+ * database) answers the handshake and echoes each request's `i` back.
  */
-interface Peer {
-  readonly port: number;
-  /** Requests other than handshakes, with when they arrived (performance.now()). */
-  readonly requests: { body: Document; at: number }[];
-  close(): Promise<void>;
-}
+/** The wire peer (test/helpers/wire-peer.ts), noting when each request arrived and echoing its `i`. */
+type EchoPeer = Peer & { arrivals: { body: Document; at: number }[] };
 
-function reply(socket: Socket, to: OpMsg, body: Document): void {
-  socket.write(Buffer.concat(buildOpMsg({ requestId: 1, responseTo: to.header.requestId, sections: [{ kind: 0, body: Buffer.from(BSON.serialize(body)) }] })));
-}
-
-async function startPeer(): Promise<Peer> {
-  const sockets = new Set<Socket>();
-  const requests: Peer['requests'] = [];
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    const framer = new MessageFramer();
-    socket.on('data', (chunk: Buffer) => {
-      framer.push(chunk, 0, (m) => {
-        const msg = parseMessage(Buffer.from(m)) as OpMsg;
-        const first = msg.sections[0]!;
-        const body = first.kind === 0 ? BSON.deserialize(first.body) : {};
-        if (body.isMaster !== undefined) return reply(socket, msg, { ismaster: true, ok: 1 });
-        requests.push({ body, at: performance.now() });
-        reply(socket, msg, { i: body.i as number, ok: 1 });
-      });
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as { port: number }).port,
-    requests,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
+async function startEchoPeer(): Promise<EchoPeer> {
+  const peer = Object.assign(await startPeer(), { arrivals: [] as { body: Document; at: number }[] });
+  peer.onRequest = (msg, socket) => {
+    const first = msg.sections[0]!;
+    const body = first.kind === 0 ? BSON.deserialize(first.body) : {};
+    peer.arrivals.push({ body, at: performance.now() });
+    reply(socket, msg, { i: body.i as number, ok: 1 });
   };
+  return peer;
 }
 
 const cleanup: (() => unknown)[] = [];
@@ -58,8 +29,8 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function setup(maxPoolSize: number, batchWrites = true): Promise<{ peer: Peer; pool: WirePool }> {
-  const peer = await startPeer();
+async function setup(maxPoolSize: number, batchWrites = true): Promise<{ peer: EchoPeer; pool: WirePool }> {
+  const peer = await startEchoPeer();
   cleanup.push(() => peer.close());
   const pool = new WirePool({ host: '127.0.0.1', port: peer.port, maxPoolSize, connectTimeoutMs: 2_000, opTimeoutMs: 2_000, appName: 'test', batchWrites });
   cleanup.push(() => pool.close());
@@ -77,14 +48,14 @@ describe('WirePool with batchWrites writes a turn’s requests together', () => 
     const bodies = await Promise.all(timings.map((t, i) => pool.commandRaw(BSON.serialize({ ping: 1, i }), [DB], t)));
     const endAt = performance.now();
     expect(bodies.map((b) => BSON.deserialize(b).i as number)).toEqual(timings.map((_, i) => i));
-    expect(peer.requests).toHaveLength(12);
+    expect(peer.arrivals).toHaveLength(12);
     for (const t of timings) {
       expect(t.sentAt).toBeGreaterThanOrEqual(calledAt);
       expect(t.sentAt).toBeLessThanOrEqual(endAt);
     }
     // Each request reached the peer after it was written.
     const firstWrite = Math.min(...timings.map((t) => t.sentAt));
-    for (const r of peer.requests) expect(r.at).toBeGreaterThanOrEqual(firstWrite);
+    for (const r of peer.arrivals) expect(r.at).toBeGreaterThanOrEqual(firstWrite);
   });
 
   it('takes sentAt when the request is written, not when it is made', async () => {
@@ -119,8 +90,8 @@ describe('WirePool with batchWrites writes a turn’s requests together', () => 
     // Runs at the turn's end, after the request was made: it was written already.
     setImmediate(() => pool.close());
     await pool.commandRaw(BSON.serialize({ ping: 1, i: 3 }), [DB]).catch(() => undefined);
-    for (let i = 0; i < 50 && peer.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(peer.requests.map((r) => r.body.i as number)).toEqual([3]);
+    for (let i = 0; i < 50 && peer.arrivals.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(peer.arrivals.map((r) => r.body.i as number)).toEqual([3]);
   });
 
   it('does not write a request whose connection closed before the turn ended, and rejects it as not sent', async () => {
@@ -134,6 +105,6 @@ describe('WirePool with batchWrites writes a turn’s requests together', () => 
     expect(err).toBeInstanceOf(ReplayNetworkError);
     expect((err as ReplayNetworkError).sent).toBe(false);
     await new Promise((r) => setTimeout(r, 50));
-    expect(peer.requests).toHaveLength(0);
+    expect(peer.arrivals).toHaveLength(0);
   });
 });
