@@ -17,6 +17,11 @@
 // pass's rate then swung between ~35k and ~75k records per CPU-second from round to
 // round (likely the collector's concurrent sweeping running on into the timed pass).
 //
+// What each side writes: the ingest writes plain requests and replies as text read
+// straight from their BSON (capture/proxy/prerender.ts), as the proxy's recording does;
+// the baseline writes the same records as documents (read back from the capture), as
+// every other producer of captures does. Both produce the same lines.
+//
 // Target (issue 20): ratioToStoreWrite >= 0.5.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

@@ -79,11 +79,7 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
    * decoding. Only without a record file, which takes every operation.
    */
   admit(conn: string): boolean {
-    const reason = this.ended
-      ? 'at-stop'
-      : this.sampling.rate < 1 && this.sampling.by === 'connection' && !this.connectionSampled(conn)
-        ? 'sampled-out'
-        : (this.governs() ?? (this.full() ? 'queue-full' : undefined));
+    const reason = this.refusal(() => this.sampling.rate >= 1 || this.sampling.by !== 'connection' || this.connectionSampled(conn));
     if (reason === undefined) return true;
     this.seen++;
     this.drops[reason]++;
@@ -93,21 +89,9 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
   write(rec: OperationRecord): boolean {
     this.seen++;
     this.tee?.write(rec);
-    if (this.ended) {
-      this.drops['at-stop']++;
-      return true;
-    }
-    if (!this.sampled(rec)) {
-      this.drops['sampled-out']++;
-      return true;
-    }
-    const refusal = this.governs();
-    if (refusal !== undefined) {
-      this.drops[refusal]++;
-      return true;
-    }
-    if (this.full()) {
-      this.drops['queue-full']++;
+    const reason = this.refusal(() => this.sampled(rec));
+    if (reason !== undefined) {
+      this.drops[reason]++;
       return true;
     }
     this.queue.push(rec);
@@ -155,6 +139,17 @@ export class RecordFeed implements RecordSink, AsyncIterable<OperationRecord> {
       if (this.ended) return;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+  }
+
+  /**
+   * Why an operation is not to be mirrored, in this order: shadow stopping, sampled out
+   * (`sampled` is asked only while shadow runs: operation sampling remembers cursors),
+   * the governor's refusal, the queue full. Undefined: it is mirrored.
+   */
+  private refusal(sampled: () => boolean): FeedDrop | undefined {
+    if (this.ended) return 'at-stop';
+    if (!sampled()) return 'sampled-out';
+    return this.governs() ?? (this.full() ? 'queue-full' : undefined);
   }
 
   /** Full: `capacity` records wait, or the oldest has waited `maxWaitMs`. */
