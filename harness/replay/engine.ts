@@ -260,7 +260,7 @@ export class ReplayEngine {
       this.log.latency(this.names[i]!, rec, shape, us);
       parts[i] = replyOutcome(res, us);
     }
-    const written = this.log.emit(rec, shape.id, rws[0]?.command ?? rec.command, recordedOf(rec), parts);
+    const written = this.log.emit(rec, shape.id, rws[0]?.command ?? rec.command, () => recordedOf(rec), parts);
     if (written) await written;
   }
 
@@ -313,7 +313,7 @@ export class ReplayEngine {
   private async finishCursor(cursor: LogicalCursor, drain: boolean): Promise<void> {
     // Most cursors are exhausted in their first batch: nothing to drain or kill on any target.
     if (cursor.open) await this.sender.close(cursor, drain);
-    const written = this.log.emit(cursor.rec, cursor.shape, cursor.command, cursor.recorded(), cursor.parts());
+    const written = this.log.emit(cursor.rec, cursor.shape, cursor.command, () => cursor.recorded(), cursor.parts());
     if (written) await written;
   }
 }

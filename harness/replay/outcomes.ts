@@ -57,7 +57,8 @@ export class OutcomeLog {
       targets[name] = { status: 'skipped', reason };
       this.counts.perTarget[name]!.skipped++;
     }
-    return this.sink({ seq: rec.seq, conn: rec.conn, ...(rec.app ? { app: rec.app } : {}), db: rec.db, ...(rec.coll ? { coll: rec.coll } : {}), cmd: rec.cmd, shape: shapeOf(rec.command).id, command: rec.command, ...recordedField(recordedOf(rec)), targets });
+    // Nothing was compared: production's reply could explain no difference (see emit).
+    return this.sink({ seq: rec.seq, conn: rec.conn, ...(rec.app ? { app: rec.app } : {}), db: rec.db, ...(rec.coll ? { coll: rec.coll } : {}), cmd: rec.cmd, shape: shapeOf(rec.command).id, command: rec.command, ...recordedField(recordedBrief(rec)), targets });
   }
 
   /**
@@ -70,8 +71,14 @@ export class OutcomeLog {
    * one of its decoded form for every reply a server sends; where digests differ and one
    * was taken from bytes, each is taken again from the decoded reply before deciding,
    * so "differ" means exactly what it meant when every reply was decoded.
+   *
+   * Production's reply (and cursor documents) is kept by the same rule: `recorded` is
+   * asked for only where targets disagree or one did not answer ok, the only outcomes
+   * where compare reads it (to tell a version's doing from drift since the capture).
+   * Elsewhere the outcome keeps what production answered in brief (its error, its
+   * duration): the capture holds the reply under the same `seq`.
    */
-  emit(rec: OperationRecord, shape: string, command: BSON.Document, recorded: OperationOutcome['recorded'], parts: readonly TargetPart[]): void | Promise<void> {
+  emit(rec: OperationRecord, shape: string, command: BSON.Document, recorded: () => OperationOutcome['recorded'], parts: readonly TargetPart[]): void | Promise<void> {
     this.counts.outcomes++;
     if (!this.measure) return;
     const names = this.names;
@@ -88,17 +95,22 @@ export class OutcomeLog {
       if (redone) differ = agreeing(parts) === false;
     }
     const targets: Record<string, TargetOutcome> = {};
+    let allOk = true;
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
       const o = p.outcome;
       const c = this.counts.perTarget[names[i]!]!;
       if (o.status === 'ok') c.ok++;
-      else if (o.status === 'error') c.error++;
-      else if (o.status === 'unavailable') c.unavailable++;
+      else {
+        allOk = false;
+        if (o.status === 'error') c.error++;
+        else if (o.status === 'unavailable') c.unavailable++;
+      }
       // Full replies only where targets disagree; digests (and errors, which are small) otherwise.
       targets[names[i]!] = p.full && (differ || o.status !== 'ok') ? withFull(o, p.full.value()) : o;
     }
     if (differ) this.counts.differences++;
+    const production = differ || !allOk ? recorded() : recordedBrief(rec);
     return this.sink({
       seq: rec.seq,
       conn: rec.conn,
@@ -108,7 +120,7 @@ export class OutcomeLog {
       cmd: rec.cmd,
       shape,
       command,
-      ...recordedField(recorded),
+      ...recordedField(production),
       targets,
     });
   }
@@ -200,6 +212,12 @@ export function recordedOf(rec: OperationRecord): OperationOutcome['recorded'] {
     ...(rec.error ? { error: rec.error } : {}),
     durUs: rec.dur,
   };
+}
+
+/** What production answered in brief: its error and duration, without the reply (outcomes where nothing differs). */
+function recordedBrief(rec: OperationRecord): OperationOutcome['recorded'] {
+  if (!rec.reply && !rec.error) return undefined;
+  return { ...(rec.error ? { error: rec.error } : {}), durUs: rec.dur };
 }
 
 function recordedField(recorded: OperationOutcome['recorded']): { recorded?: OperationOutcome['recorded'] } {

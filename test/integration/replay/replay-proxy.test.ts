@@ -67,7 +67,8 @@ describe('a workload captured through the proxy, replayed', () => {
     for await (const o of readRunOutcomes(dir)) all.push(o);
     const find = all.find((o) => o.cmd === 'find' && o.coll === 'items')!;
     expect(find.targets.B!.status).toBe('ok');
-    expect(find.recorded?.docs).toHaveLength(8);
+    // The targets agree: production's reply stays in the capture; the outcome keeps its duration.
+    expect(find.recorded).toEqual({ durUs: expect.any(Number) });
     expect(run.counts.folded).toBeGreaterThanOrEqual(3); // the find's getMores
     const fam = all.find((o) => o.cmd === 'findAndModify')!;
     expect(fam.targets.B!.status).toBe('ok');

@@ -117,7 +117,7 @@ function wireOk(body: Uint8Array): Extract<SendResult, { kind: 'ok' }> {
 function emitted(parts: Parameters<OutcomeLog['emit']>[4]): { outcome: OperationOutcome; differences: number } {
   const out: OperationOutcome[] = [];
   const log = new OutcomeLog(['a', 'b'], true, (o) => void out.push(o));
-  log.emit(rec({ find: 'x' }), 'shape', { find: 'x' }, undefined, parts);
+  log.emit(rec({ find: 'x' }), 'shape', { find: 'x' }, () => undefined, parts);
   return { outcome: out[0]!, differences: log.counts.differences };
 }
 
