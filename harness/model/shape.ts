@@ -68,10 +68,121 @@ export interface Shape {
 }
 
 export function shapeOf(command: BSON.Document): Shape {
-  const entries = Object.entries(command);
+  const text = shapeText(command);
+  let shape = known.get(text);
+  if (shape === undefined) {
+    // One-shot hash: no Hash object per operation (about 1 % of a replay's CPU, profiled).
+    shape = { id: hash('sha256', text, 'hex').slice(0, 12), text };
+    if (known.size >= KNOWN_MAX) known.clear();
+    known.set(text, shape);
+  }
+  return shape;
+}
+
+/**
+ * Shapes already met, by text: a workload has few shapes and meets each many times, so
+ * the hash is taken once per shape. Bounded: a capture of endless distinct shapes (a
+ * generated field name per operation) clears it now and then.
+ */
+const known = new Map<string, Shape>();
+const KNOWN_MAX = 10_000;
+
+/**
+ * The shape's text: what `JSON.stringify` gives for the abstracted command (`abstracted`
+ * below, the definition), written as text in one walk. Building the abstracted tree and
+ * stringifying it was most of a shape's cost, and a replay takes one per operation.
+ * Commands the walk cannot write exactly as that tree would stringify (a key the command
+ * name's canonical spelling collides with, a `__proto__` key) take the tree.
+ */
+function shapeText(command: BSON.Document): string {
+  let text = '{';
+  let first = true;
+  let name = '';
+  for (const key in command) {
+    if (!Object.prototype.hasOwnProperty.call(command, key)) continue;
+    const value: unknown = command[key];
+    if (first) {
+      first = false;
+      name = canonicalCommandName(key);
+      if (name === '__proto__' || (name !== key && Object.prototype.hasOwnProperty.call(command, name))) return JSON.stringify(abstracted(command));
+      text += `${jsonKey(name)}${typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(typeName(value))}`;
+      continue;
+    }
+    if (IGNORED_FIELDS.has(key)) continue;
+    if (key === '__proto__') return JSON.stringify(abstracted(command));
+    if (key === 'collection' && typeof value === 'string') {
+      text += `,${jsonKey(key)}${JSON.stringify(value)}`;
+      continue;
+    }
+    if (OPTION_FLAGS.has(key) && typeof value === 'boolean') {
+      text += `,${jsonKey(key)}${value ? 'true' : 'false'}`;
+      continue;
+    }
+    const inner = valueText(value, SPEC_FIELDS.has(key), key === 'pipeline', false, BATCH_FIELDS.has(key));
+    if (inner === undefined) return JSON.stringify(abstracted(command));
+    text += `,${jsonKey(key)}${inner}`;
+  }
+  return `${text}}`;
+}
+
+/** `"key":` as JSON.stringify writes a key (quoted keys are kept: a workload repeats its field names). */
+function jsonKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (quotedKeys.size >= KNOWN_MAX) quotedKeys.clear();
+    quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+const quotedKeys = new Map<string, string>();
+
+/** `abstract(value, ctx, collapse)` as JSON text; undefined where only the tree gives it exactly (a `__proto__` key, a sparse array). */
+function valueText(value: unknown, spec: boolean, expr: boolean, statement: boolean, collapse = false): string | undefined {
+  if (Array.isArray(value)) {
+    const texts: string[] = [];
+    let structural = value.length > 0;
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return undefined;
+      const v: unknown = value[i];
+      if (structural && !isPlainDocument(v)) structural = false;
+      const t = collapse ? valueText(v, spec, expr, true) : valueText(v, spec, expr, false);
+      if (t === undefined) return undefined;
+      texts.push(t);
+    }
+    if (structural && !collapse) return `[${texts.join(',')}]`;
+    // Literal lists collapse to the distinct shapes of their items, in first-seen order.
+    return `[${[...new Set(texts)].join(',')}]`;
+  }
+  if (isPlainDocument(value)) {
+    let text = '{';
+    let first = true;
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      if (k === '__proto__') return undefined;
+      const v = value[k];
+      let t: string | undefined;
+      if (statement && OPTION_FLAGS.has(k) && typeof v === 'boolean') t = v ? 'true' : 'false';
+      else t = valueText(v, spec || SPEC_FIELDS.has(k), expr || k === '$expr', false);
+      if (t === undefined) return undefined;
+      text += first ? `${jsonKey(k)}${t}` : `,${jsonKey(k)}${t}`;
+      first = false;
+    }
+    return `${text}}`;
+  }
+  if (expr && typeof value === 'string' && value.startsWith('$')) return JSON.stringify(value);
+  if (spec) {
+    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+    if (isBsonNumber(value)) return JSON.stringify(Number(String(value.valueOf())));
+  }
+  return JSON.stringify(typeName(value));
+}
+
+/** The abstracted command: the definition of a shape, whose JSON.stringify is its text. */
+function abstracted(command: BSON.Document): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   let first = true;
-  for (const [key, value] of entries) {
+  for (const [key, value] of Object.entries(command)) {
     if (first) {
       // The command name (canonical spelling: `findandmodify` shapes as `findAndModify`)
       // and its argument (the collection, or 1).
@@ -90,10 +201,12 @@ export function shapeOf(command: BSON.Document): Shape {
     }
     out[key] = abstract(value, { spec: SPEC_FIELDS.has(key), expr: key === 'pipeline' }, BATCH_FIELDS.has(key));
   }
-  const text = JSON.stringify(out);
-  // One-shot hash: no Hash object per operation (about 1 % of a replay's CPU, profiled).
-  const id = hash('sha256', text, 'hex').slice(0, 12);
-  return { id, text };
+  return out;
+}
+
+/** The shape's text from the abstracted tree, the definition the one-walk text must equal (tests). */
+export function shapeTextByTree(command: BSON.Document): string {
+  return JSON.stringify(abstracted(command));
 }
 
 /**

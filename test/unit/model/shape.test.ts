@@ -1,7 +1,7 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { shapeOf } from '../../../harness/model/shape.ts';
+import { shapeOf, shapeTextByTree } from '../../../harness/model/shape.ts';
 
 describe('shapeOf', () => {
   it('replaces literals by their types and keeps operators, sort and projection', () => {
@@ -78,5 +78,46 @@ describe('shapeOf', () => {
 
   propTest.prop([fc.jsonValue()])('never throws on any JSON-like command body', (value) => {
     expect(shapeOf({ find: 'x', filter: value as BSON.Document }).id).toHaveLength(12);
+  });
+
+  // The text is written in one walk; its definition is JSON.stringify of the abstracted tree.
+  const keyName = fc.constantFrom('a', 'b', '_id', '0', '7', 'x"y', 'é', '$in', '$expr', 'sort', 'projection', 'pipeline', 'documents', 'updates', 'upsert', 'multi', 'new', 'batchSize', 'collection', '$db', '__proto__', 'findAndModify');
+  const bsonLiteral = fc.oneof(
+    fc.integer(),
+    fc.double(),
+    fc.string({ maxLength: 6 }),
+    fc.constantFrom('$a', '$$v', '$'),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.date(),
+    fc.integer().map((n) => new BSON.Int32(n)),
+    fc.double().map((n) => new BSON.Double(n)),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => BSON.Long.fromBigInt(n)),
+    fc.constantFrom(BSON.Decimal128.fromString('1.5'), new BSON.ObjectId('5f0000000000000000000001'), new BSON.Binary(Buffer.from('ab')), new BSON.MinKey(), /re/),
+  );
+  /** A document with own properties in the given order, `__proto__` included as an own key. */
+  const docOf = (entries: [string, unknown][]): Record<string, unknown> => {
+    const d: Record<string, unknown> = {};
+    for (const [k, v] of entries) Object.defineProperty(d, k, { value: v, enumerable: true, writable: true, configurable: true });
+    return d;
+  };
+  const { value: anyValue } = fc.letrec<{ value: unknown }>((tie) => ({
+    value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, bsonLiteral, fc.array(fc.tuple(keyName, tie('value')), { maxLength: 4 }).map(docOf), fc.array(tie('value'), { maxLength: 4 }), fc.sparseArray(tie('value'), { maxLength: 3 })),
+  }));
+  const commandName = fc.constantFrom('find', 'findandmodify', 'findAndModify', 'aggregate', 'insert', 'update', 'getMore', '__proto__', '5');
+  propTest.prop([commandName, fc.oneof(fc.string({ maxLength: 4 }), bsonLiteral), fc.array(fc.tuple(keyName, anyValue), { maxLength: 6 })], { numRuns: 400 })(
+    'writes the same text as the abstracted tree stringified, for any command',
+    (name, arg, rest) => {
+      const command = docOf([[name, arg], ...rest]);
+      expect(shapeOf(command).text).toBe(shapeTextByTree(command));
+    },
+  );
+
+  it('gives a shape met before the same id and text without taking them again', () => {
+    const a = shapeOf({ find: 'u', filter: { a: new BSON.Int32(1) } });
+    const b = shapeOf({ find: 'u', filter: { a: new BSON.Int32(2) } });
+    expect(b).toEqual(a);
+    expect(shapeOf({ find: 'u', filter: { a: 'x' } }).id).not.toBe(a.id);
   });
 });
