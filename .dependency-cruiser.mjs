@@ -15,10 +15,10 @@
  *   3  replay · capture · lint              drivers of servers and of traffic; static lint of captures
  *   2  wire · store · targets · config      codec, capture files, servers, settings
  *   1  model                                capture record, run format, histograms, shapes
- *   0  errors.ts                            the error hierarchy
+ *   0  errors.ts · package-root.ts          the error hierarchy; where the package's files are
  */
 export const LAYERS = Object.freeze([
-  ['errors.ts'],
+  ['errors.ts', 'package-root.ts'],
   ['model'],
   ['wire', 'store', 'targets', 'config', 'types'],
   ['replay', 'capture', 'lint'],

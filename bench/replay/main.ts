@@ -27,6 +27,7 @@ import { BSON, MongoClient } from 'mongodb';
 import { REPLAY_DEFAULTS, replay, type ReplayProgress } from '../../harness/replay/run.ts';
 import { LiveTarget } from '../../harness/replay/target.ts';
 import { startFerretDb } from '../../harness/targets/ferretdb.ts';
+import { build, buildDir } from '../../scripts/build.mjs';
 
 const THROUGHPUT_OPS = Number(process.env.BENCH_REPLAY_OPS ?? 60_000);
 const FIRST_OP_OPS = Number(process.env.BENCH_REPLAY_FIRST_OP_OPS ?? 1_000_000);
@@ -77,8 +78,18 @@ interface ChildFigures {
   load1: number;
 }
 
+/**
+ * replay-child.ts precompiled the way the CLI runs (scripts/build.mjs: an esbuild bundle
+ * with source maps, no tsx loader thread), built once per bench run beside the CLI's build.
+ */
+let replayChildBuild: Promise<string> | undefined;
+function replayChildFile(): Promise<string> {
+  replayChildBuild ??= build({ outdir: join(buildDir(), 'bench'), entries: { 'replay-child': 'bench/replay/replay-child.ts' } }).then((b) => b.entry('replay-child'));
+  return replayChildBuild;
+}
+
 async function replayChild(args: Record<string, unknown>): Promise<ChildFigures> {
-  const c = spawn(process.execPath, ['--import', 'tsx', here('./replay-child.ts'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, ['--enable-source-maps', await replayChildFile(), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const [code] = (await once(c, 'exit')) as [number | null];

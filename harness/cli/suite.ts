@@ -91,6 +91,6 @@ async function scenarioCapture(name: string): Promise<readonly string[]> {
   const { SCENARIOS } = await import('../../scenarios/registry.ts');
   const { UsageError } = await import('../errors.ts');
   if (!SCENARIOS[name]) throw new UsageError(`suite app scenario ${name}: unknown scenario; expected one of ${Object.keys(SCENARIOS).join(', ')}`);
-  const { fileURLToPath } = await import('node:url');
-  return [fileURLToPath(new URL(`../../captures/${name}.jsonl.gz`, import.meta.url))];
+  const { packagePath } = await import('../package-root.ts');
+  return [packagePath('captures', `${name}.jsonl.gz`)];
 }

@@ -53,7 +53,7 @@ const STATUS_TIMEOUT_MS = 5_000;
 export async function startShadow(req: ShadowRequest): Promise<RunningShadow> {
   const log = req.log ?? (() => undefined);
   const { listen, status: statusAt, proxy: proxyOptions, log: _log, ...mirror } = req;
-  const { pipe } = await WorkerRecording.startWith(new URL('./mirror-thread.ts', import.meta.url), mirror satisfies MirrorRequest, MIRROR_BACKLOG_BYTES, log);
+  const { pipe } = await WorkerRecording.startWith('harness/shadow/mirror-thread.ts', mirror satisfies MirrorRequest, MIRROR_BACKLOG_BYTES, log);
   let proxy: RunningProxy;
   try {
     proxy = await startProxy({ ...proxyOptions, ...(req.app ? { app: req.app } : {}), upstream: req.upstream, ...(listen ? { listen } : {}), recording: pipe, replyMode: 'full', log });

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { access, constants, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FerretDbBuildError, TargetUnavailableError } from '../errors.ts';
+import { packagePath } from '../package-root.ts';
 import { cacheDir } from './cache-dir.ts';
 
 /**
@@ -17,7 +17,7 @@ import { cacheDir } from './cache-dir.ts';
  * replace files in the module cache. Vendoring puts a writable copy of the package in
  * the work tree, where we write that one file before building.
  */
-const SOURCE_DIR = fileURLToPath(new URL('./ferretdb-go/', import.meta.url));
+const SOURCE_DIR = packagePath('harness', 'targets', 'ferretdb-go');
 const SOURCE_FILES = ['go.mod', 'go.sum', 'tools.go'] as const;
 const MODULE = 'github.com/FerretDB/FerretDB';
 

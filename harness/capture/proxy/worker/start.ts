@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PROXY_DEFAULTS } from '../../../config/schema.ts';
 import { CompatError, ProxyError } from '../../../errors.ts';
+import { workerEntry } from '../../../package-root.ts';
 import type { CaptureHeaderInput, CaptureWriterOptions } from '../../../store/writer.ts';
 import type { RecordingPipe, RecordingSettings } from '../recording.ts';
 import { ENTRY, ENTRY_FIELDS } from './protocol.ts';
@@ -100,7 +101,7 @@ export class WorkerRecording implements RecordingPipe {
   /** Starts the worker and opens the capture file; throws (one line) when it cannot. */
   static async start(options: WorkerRecordingOptions): Promise<WorkerRecording> {
     const { pipe, ready } = await WorkerRecording.startWith(
-      new URL('./thread.ts', import.meta.url),
+      'harness/capture/proxy/worker/thread.ts',
       { path: options.path, header: options.header, writerOptions: options.writerOptions ?? {}, settings: options.settings },
       options.writerOptions?.maxQueueBytes ?? PROXY_DEFAULTS.maxQueueMb * 1024 * 1024,
       options.log,
@@ -113,10 +114,12 @@ export class WorkerRecording implements RecordingPipe {
    * Starts `entry` as the worker: any thread that speaks this recording protocol (batches
    * in, acks and counts out, `finish` then `done`) and says `ready` once it can take
    * batches, or `error` with a one-line message (and an MC_ code) when it cannot.
+   * `entry` is a module URL, or a worker entry of the package named by its source path
+   * (`harness/…/x.ts`, see package-root.ts: its bundled file when the CLI runs the bundle).
    * Resolves with the pipe and the `ready` message.
    */
-  static async startWith(entry: URL, workerData: unknown, maxQueueBytes: number, log: (line: string) => void): Promise<{ pipe: WorkerRecording; ready: Record<string, unknown> }> {
-    const worker = new Worker(workerSource(entry), { eval: true, workerData });
+  static async startWith(entry: URL | string, workerData: unknown, maxQueueBytes: number, log: (line: string) => void): Promise<{ pipe: WorkerRecording; ready: Record<string, unknown> }> {
+    const worker = startWorker(typeof entry === 'string' ? workerEntry(entry) : entry, workerData);
     const first = await new Promise<{ t: string; message?: string; code?: string } & Record<string, unknown>>((resolve) => {
       const onMessage = (m: { t: string } & Record<string, unknown>) => {
         // Lines logged while starting go out as they come.
@@ -267,7 +270,16 @@ export class WorkerRecording implements RecordingPipe {
   }
 }
 
-/** The worker runs TypeScript like the CLI does: tsx registered first (Node 20 workers do not inherit loaders). */
+/**
+ * A TypeScript entry runs like the CLI does from sources: tsx registered first (Node 20
+ * workers do not inherit loaders). A bundled one runs as it is, with source maps when
+ * this thread has them (stack traces name the .ts files).
+ */
+function startWorker(entry: URL, workerData: unknown): Worker {
+  if (entry.pathname.endsWith('.ts')) return new Worker(workerSource(entry), { eval: true, workerData });
+  return new Worker(entry, { workerData, ...(process.sourceMapsEnabled ? { execArgv: [...process.execArgv, '--enable-source-maps'] } : {}) });
+}
+
 function workerSource(entry: URL): string {
   const tsx = pathToFileURL(tsxEsmApi()).href;
   return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
