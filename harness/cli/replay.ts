@@ -39,7 +39,7 @@ export function defineReplay(program: Command): void {
   const command = program
     .command('replay')
     .description('replay captures against baseline and candidate targets at once, into a run directory')
-    .requiredOption('--capture <file...>', 'capture files (rotated parts and shards in order)')
+    .requiredOption('--capture <file...>', 'capture files: parts and shards of one recording in order; separate recordings are merged by time')
     .requiredOption('-o, --out <dir>', 'run directory to write');
   REPLAY_FLAGS.addTo(command);
   command

@@ -1,4 +1,5 @@
-import { readCapture, readCaptureFooter, readCaptureHeader, type CaptureDamage, type CaptureIssue } from '../store/reader.ts';
+import { readCaptureFooter, readCaptureHeader, type CaptureDamage, type CaptureIssue } from '../store/reader.ts';
+import { readRecordings } from '../store/captures.ts';
 import type { CaptureHeader, OperationRecord } from '../model/record.ts';
 import { PreflightMismatchError, UsageError } from '../errors.ts';
 import { ReplayEngine, type EngineOptions } from './engine.ts';
@@ -100,7 +101,7 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     /** Damaged compressed data the reader skipped, per file, and what it read after it (store/resync.ts). */
     const damage: CaptureDamage[] = [];
     const records = (): AsyncIterable<OperationRecord> =>
-      readCapture(req.captures, {
+      readRecordings(req.captures, {
         onIssue: (i) => {
           if (issues.length < 1000) issues.push(i);
         },

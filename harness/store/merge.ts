@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { groupRecordings, mergeRecordings } from './captures.ts';
 import { readCapture, readCaptureHeader, type CaptureIssue } from './reader.ts';
-import type { CaptureHeader, OperationRecord } from '../model/record.ts';
+import type { CaptureHeader } from '../model/record.ts';
 import { LOSSLESS_QUEUE_BYTES } from './split.ts';
 import { openCaptureWriter } from './writer.ts';
 
@@ -14,12 +15,15 @@ export interface MergeResult {
 }
 
 /**
- * Merges captures into one, streaming: a k-way merge that holds one record per input.
+ * Merges captures into one, streaming: a k-way merge that holds one record per input
+ * (captures.ts, which a replay of several recordings reads through too).
  *
  * Shards written by `capture split` of one capture carry their original `seq`, so
  * ordering by `seq` restores the capture exactly. Captures recorded separately (two
- * proxies, two log files) have independent `seq`s: they are ordered by start time `t`
- * (ties: input order, then `seq`) and renumbered from 0.
+ * proxies, two log files) have independent `seq`s and connection ids: they are ordered
+ * by start time `t` (ties: input order, then `seq`), renumbered from 0, and each
+ * recording's connections are named apart (`2/p1:1`); the rotated parts of one
+ * recording stay one stream.
  */
 export async function mergeCaptures(inputs: readonly string[], options: { out: string; onIssue?: (issue: CaptureIssue) => void }): Promise<MergeResult> {
   if (inputs.length === 0) throw new UsageError('capture merge needs at least one capture file');
@@ -43,27 +47,14 @@ export async function mergeCaptures(inputs: readonly string[], options: { out: s
     issues++;
     options.onIssue?.(i);
   };
-  const iters = inputs.map((f) => readCapture(f, { onIssue })[Symbol.asyncIterator]());
-  const heads: Array<OperationRecord | undefined> = await Promise.all(iters.map(async (it) => (await it.next()).value as OperationRecord | undefined));
-  const before = order === 'seq' ? (a: OperationRecord, b: OperationRecord) => a.seq < b.seq : (a: OperationRecord, b: OperationRecord) => a.t < b.t;
-  let seq = 0;
+  // Shards: one stream per file, by seq. Separate recordings: one stream per recording (its rotated parts in order), by time.
+  const streams = order === 'seq' ? inputs.map((f) => readCapture(f, { onIssue })) : (await groupRecordings(inputs)).map((g) => readCapture(g.files, { onIssue }));
   try {
-    for (;;) {
-      // Linear scan for the smallest head: k is the number of shards (tens), a heap
-      // would not pay for itself; strict `<` keeps input order on ties.
-      let min = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i];
-        if (h !== undefined && (min === -1 || before(h, heads[min]!))) min = i;
-      }
-      if (min === -1) break;
-      const rec = heads[min]!;
-      w.write(order === 'seq' ? rec : { ...rec, seq: seq++ });
+    for await (const rec of mergeRecordings(streams, order)) {
+      w.write(rec);
       if (w.queuedBytes > LOSSLESS_QUEUE_BYTES) await w.drain();
-      heads[min] = (await iters[min]!.next()).value as OperationRecord | undefined;
     }
   } finally {
-    await Promise.all(iters.map((it) => it.return?.()));
     await w.close();
   }
   return { file: options.out, records: w.written, order, issues };

@@ -116,4 +116,27 @@ describe('replay start-up without a pass over the capture', () => {
     expect(seen[0]!.totalExact).toBe(false);
     expect(seen.at(-1)).toMatchObject({ done: records, total: records, totalExact: true });
   });
+
+  it('replays two proxies\' captures together with their connections apart: each p1:1 opens with its own handshake', async () => {
+    await Promise.all([seed(a.uri, 'same'), seed(b.uri, 'same')]);
+    const t0 = Date.now() * 1000;
+    const files: string[] = [];
+    for (const [k, startedAt] of ['2026-12-01T10:00:00.000Z', '2026-12-01T10:00:00.500Z'].entries()) {
+      const file = join(work, `proxy-${k + 1}.jsonl.gz`);
+      const w = await openCaptureWriter(file, { app: 'start', source: { kind: 'proxy', host: 'prod-db-1.example:27017' }, startedAt, redaction: { mode: 'none' }, replyMode: 'full' });
+      // Both proxies name their first connection p1:1 and number from 0; the second's handshake comes after the first's find.
+      const base = (seq: number, t: number) => ({ seq, t: t0 + t, dur: 10, conn: 'p1:1', app: 'start', db: DB, op: 'OP_MSG' as const });
+      w.write({ ...base(0, k * 10), cmd: 'hello', command: { hello: 1, client: { driver: { name: 'nodejs', version: '6.0' } }, $db: 'admin' } });
+      w.write({ ...base(1, k * 10 + 5), coll: 'late', cmd: 'find', command: { find: 'late', filter: {}, $db: DB } });
+      await w.close();
+      files.push(file);
+    }
+    const dir = join(work, 'run-two-proxies');
+    const { run } = await replay({ captures: files, baselines: [`A=${a.uri}`], candidates: [`B=${b.uri}`], out: dir });
+    expect(run.counts.skipped).toEqual({ handshake: 2 });
+    const outs = [];
+    for await (const o of readRunOutcomes(dir)) outs.push(o);
+    expect(outs.map((o) => `${o.seq} ${o.conn} ${o.cmd}`).sort()).toEqual(['0 1/p1:1 hello', '1 1/p1:1 find', '2 2/p1:1 hello', '3 2/p1:1 find']);
+    expect(run.counts.differences).toBe(0);
+  });
 });

@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { summariseCapture } from '../../../harness/store/info.ts';
 import { formatSummary } from '../../../harness/store/summary.ts';
 import { mergeCaptures } from '../../../harness/store/merge.ts';
+import { groupRecordings, mergeRecordings, readRecordings } from '../../../harness/store/captures.ts';
+import type { OperationRecord } from '../../../harness/model/record.ts';
 import { readCaptureHeader } from '../../../harness/store/reader.ts';
 import { connectionShard, splitCapture } from '../../../harness/store/split.ts';
 import { openCaptureWriter } from '../../../harness/store/writer.ts';
@@ -78,10 +80,67 @@ describe('capture split and merge', () => {
     const recs = (await readAll(out)).records;
     expect(recs.map((r) => r.t)).toEqual([1000, 1005, 1010, 1015, 1020, 1025, 1030, 1035, 1040, 1045]);
     expect(recs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(recs.map((r) => r.conn)).toEqual(['1/x', '2/y', '1/x', '2/y', '1/x', '2/y', '1/x', '2/y', '1/x', '2/y']);
     const header = await readCaptureHeader(out);
     expect(header.app).toBeUndefined();
     expect(header.source.inputs).toHaveLength(2);
   });
+
+  it('names apart the connections of two proxies, which both number theirs p1:1, p1:2…; the rotated parts of one stay one recording', async () => {
+    // Proxy A rotates into parts; proxy B, started a second later, numbers its connections and records alike.
+    const a = fresh('a');
+    const wa = await openCaptureWriter(a, HEADER, { rotateBytes: 1500, chunkBytes: 500 });
+    const b = fresh('b');
+    const wb = await openCaptureWriter(b, { ...HEADER, startedAt: '2026-11-26T10:00:01.000Z' });
+    for (let i = 0; i < 12; i++) {
+      wa.write(sampleRecord(i, `p1:${i % 2}`, { t: 1000 + i * 10 }));
+      wb.write(sampleRecord(i, `p1:${i % 2}`, { t: 1005 + i * 10 }));
+    }
+    await Promise.all([wa.close(), wb.close()]);
+    const parts = wa.files;
+    expect(parts.length).toBeGreaterThan(1);
+    const inputs = [...parts, b];
+    expect((await groupRecordings(inputs)).map((g) => g.files)).toEqual([parts, [b]]);
+    const read: OperationRecord[] = [];
+    for await (const r of readRecordings(inputs)) read.push(r);
+    const out = fresh('m');
+    await mergeCaptures(inputs, { out });
+    const merged = (await readAll(out)).records;
+    for (const recs of [read, merged]) {
+      expect(recs).toHaveLength(24);
+      expect(recs.map((r) => r.seq)).toEqual([...Array(24).keys()]);
+      expect(new Set(recs.map((r) => r.conn))).toEqual(new Set(['1/p1:0', '1/p1:1', '2/p1:0', '2/p1:1']));
+      // Each recording's operations in their own order, one connection never joined with the other proxy's.
+      expect(recs.filter((r) => r.conn === '2/p1:1').map((r) => r.t)).toEqual([1015, 1035, 1055, 1075, 1095, 1115]);
+    }
+    // One recording, however many parts: read as it is.
+    const one: OperationRecord[] = [];
+    for await (const r of readRecordings(parts)) one.push(r);
+    expect(one.map((r) => `${r.seq}:${r.conn}`)).toEqual((await readAll(parts)).records.map((r) => `${r.seq}:${r.conn}`));
+  });
+
+  const streamOf = async function* (recs: OperationRecord[]): AsyncIterable<OperationRecord> {
+    yield* recs;
+  };
+  propTest.prop([fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 12 }), { minLength: 1, maxLength: 4 })])(
+    'merges recordings by time, stably, keeping each one whole and in order, renumbered and named apart',
+    async (gaps) => {
+      const inputs = gaps.map((g, k) => {
+        let t = 0;
+        return g.map((gap, i) => sampleRecord(i, `p1:${i % 2}`, { t: (t += gap), app: `app${k}` }));
+      });
+      const out: OperationRecord[] = [];
+      for await (const r of mergeRecordings(inputs.map(streamOf), 'time')) out.push(r);
+      expect(out).toHaveLength(inputs.flat().length);
+      expect(out.map((r) => r.seq)).toEqual([...Array(out.length).keys()]);
+      for (let i = 1; i < out.length; i++) expect(out[i]!.t).toBeGreaterThanOrEqual(out[i - 1]!.t);
+      inputs.forEach((recs, k) => {
+        const mine = out.filter((r) => r.app === `app${k}`);
+        expect(mine.map((r) => r.t)).toEqual(recs.map((r) => r.t));
+        expect(mine.map((r) => r.conn)).toEqual(recs.map((r) => (inputs.length > 1 ? `${k + 1}/${r.conn}` : r.conn)));
+      });
+    },
+  );
 
   it('refuses a bad shard count and an output that is also an input', async () => {
     const input = await writeCapture(3);
