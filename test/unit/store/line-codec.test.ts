@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect } from 'vitest';
 import { CompatError } from '../../../harness/errors.ts';
 import { decodeRecordLine, encodeRecordLine } from '../../../harness/store/line-codec.ts';
+import { isSchemaRecord, OperationRecordSchema } from '../../../harness/model/record.ts';
 import { operationRecord } from './arbitraries.ts';
 import { HEADER, readAll, sampleRecord, tempDir } from './helpers.ts';
 
@@ -33,6 +34,48 @@ describe('decodeRecordLine', () => {
     const line = encodeRecordLine(rec);
     expect(line).not.toContain('\n');
     expect(decodeRecordLine(line).ok).toBe(true);
+  });
+});
+
+describe('the record check the reader takes before the schema (isSchemaRecord)', () => {
+  const wire = fc.record(
+    { requestId: fc.integer(), moreToCome: fc.boolean(), exhaustAllowed: fc.boolean(), compressor: fc.constantFrom('snappy', 'zlib', 'zstd', 'noop'), replies: fc.integer() },
+    { requiredKeys: [] },
+  );
+  /** A record as a line reads back: canonical EJSON parsed and revived, before any schema. */
+  const parsed = fc.tuple(operationRecord, fc.option(wire, { nil: undefined })).map(([rec, w]) => {
+    const line = encodeRecordLine(w ? { ...rec, wire: w } : rec);
+    const back = decodeRecordLine(line);
+    if (!back.ok) throw new Error(back.message);
+    return back.record as unknown as Record<string, unknown>;
+  });
+  const odd = fc.oneof(fc.jsonValue(), fc.constantFrom(undefined, -1, 1.5, 2 ** 60, '', 'OP_BOGUS', { _bsontype: 'Int32' }, [], { mode: 'full' }, { mode: 'digest', hash: 'ab', count: -1 }));
+  const field = fc.constantFrom('seq', 't', 'dur', 'conn', 'client', 'app', 'db', 'coll', 'cmd', 'op', 'command', 'reply', 'replySize', 'error', 'wire', 'stats', 'notReplayable', 'extra', '__proto__');
+  /** One change: a field removed, set to an odd value, or one inside reply, error, wire or stats. */
+  const mutated = fc.tuple(parsed, field, odd, fc.constantFrom('remove', 'set', 'inner'), fc.string({ maxLength: 8 })).map(([rec, key, value, how, inner]) => {
+    const out: Record<string, unknown> = { ...rec };
+    if (how === 'remove') delete out[key];
+    else if (how === 'set') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else if (out[key] !== null && typeof out[key] === 'object') out[key] = { ...(out[key] as object), [inner]: value };
+    return out;
+  });
+
+  propTest.prop([parsed], { numRuns: 150 })('takes every record the writer writes, as the schema returns it', (rec) => {
+    expect(isSchemaRecord(rec)).toBe(true);
+    const schema = OperationRecordSchema.safeParse(rec);
+    expect(schema.success).toBe(true);
+    expect(schema.data).toEqual(rec);
+  });
+
+  propTest.prop([mutated], { numRuns: 600 })('never takes one the schema refuses, nor one it would return changed', (rec) => {
+    if (!isSchemaRecord(rec)) return;
+    const schema = OperationRecordSchema.safeParse(rec);
+    expect(schema.success).toBe(true);
+    expect(schema.data).toEqual(rec);
+  });
+
+  propTest.prop([fc.anything()], { numRuns: 300 })('never throws on anything', (v) => {
+    expect(typeof isSchemaRecord(v)).toBe('boolean');
   });
 });
 
