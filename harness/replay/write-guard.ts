@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import type { MongoClient } from 'mongodb';
 import { SameServerError, WriteToSourceError } from '../errors.ts';
 import { hostsOf, sourceMatch } from './safety.ts';
 import { checkIdentities, matchLine, sourceClient, sourceUri, type IdentityCheckRecord, type IdentityEndpoint } from './identity.ts';
@@ -35,6 +37,45 @@ export function captureSources(headers: readonly { source: { host?: string }; re
 
 /** How long the capture's source may take to answer before it counts as unreachable. */
 const SOURCE_TIMEOUT_MS = 2_000;
+/** How long a TCP connection to a source host may take before the driver is left to decide. */
+const PROBE_MS = 500;
+
+/**
+ * Why no host of a source can be reached, when every one says so at once: the
+ * connection refused (a clone's capture replayed where production is not running), a
+ * name that does not resolve, no route. Undefined when a host accepts the connection or
+ * does not answer within PROBE_MS (a firewall that drops): the driver decides then, as
+ * before, within SOURCE_TIMEOUT_MS.
+ */
+export async function refusedEverywhere(hosts: readonly string[]): Promise<string | undefined> {
+  if (hosts.length === 0) return undefined;
+  const answers = await Promise.all(hosts.map((h) => connectOnce(h)));
+  if (answers.some((a) => a === 'accepted' || a === 'silent')) return undefined;
+  return `no host accepts a connection (${answers.join('; ')})`;
+}
+
+/** `accepted`, `silent` (no answer within PROBE_MS), or the error's message (`connect ECONNREFUSED 127.0.0.1:27017`). */
+function connectOnce(hostPort: string): Promise<string> {
+  const m = /^\[(.*)\](?::(\d+))?$/.exec(hostPort) ?? /^([^:]*)(?::(\d+))?$/.exec(hostPort);
+  if (!m) return Promise.resolve('silent');
+  const host = m[1]!;
+  const port = m[2] ? Number(m[2]) : 27017;
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (answer: string): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done('silent'), PROBE_MS);
+    socket.once('connect', () => done('accepted'));
+    socket.once('error', (err) => done(firstLine(err.message)));
+  });
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.slice(0, 200);
+}
 
 export async function writeGuard(
   live: readonly LiveTarget[],
@@ -54,10 +95,22 @@ export async function writeGuard(
   }
   const endpoints: IdentityEndpoint[] = live.map((t) => ({ name: t.name, display: t.info.displayUri, role: t.info.role, db: (n: string) => t.client.db(n) }));
   const uris = allowWrites ? [...new Set(sources.map((h) => h.uri ?? sourceUri(h.host)).filter((u): u is string => u !== undefined))] : [];
-  const clients = uris.map((u) => sourceClient(u, SOURCE_TIMEOUT_MS));
+  // A source that refuses at once is not handed to the driver, which would wait SOURCE_TIMEOUT_MS to say so.
+  const refused = await Promise.all(uris.map((u) => refusedEverywhere(hostsOf(u))));
+  const clients: MongoClient[] = [];
   uris.forEach((u, i) => {
-    const c = clients[i]!;
-    endpoints.push({ name: uris.length === 1 ? 'source' : `source ${i + 1}`, display: redactUri(u), role: 'source', db: (n: string) => c.db(n) });
+    const name = uris.length === 1 ? 'source' : `source ${i + 1}`;
+    const why = refused[i];
+    if (why !== undefined) {
+      const unanswered = (): never => {
+        throw new Error(why);
+      };
+      endpoints.push({ name, display: redactUri(u), role: 'source', db: unanswered, unreachable: why });
+      return;
+    }
+    const c = sourceClient(u, SOURCE_TIMEOUT_MS);
+    clients.push(c);
+    endpoints.push({ name, display: redactUri(u), role: 'source', db: (n: string) => c.db(n) });
   });
   let record: IdentityCheckRecord;
   try {

@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BSON, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { replay } from '../../../harness/replay/run.ts';
 import { CANARY_DB } from '../../../harness/replay/identity.ts';
 import { startTap, type Tap } from '../../helpers/tcp-tap.ts';
 import { recordWorkload } from './record-workload.ts';
+import { openCaptureWriter } from '../../../harness/store/writer.ts';
 
 const DB = 'shop';
 const { Int32 } = BSON;
@@ -144,5 +146,27 @@ describe('the write guard proves servers distinct, not addresses', () => {
     } finally {
       await c.stop();
     }
+  });
+
+  it('does not wait for a source that refuses connections: it is recorded unchecked at once, and the targets are still proved apart', async () => {
+    // A port nothing listens on any more: production is not running where the capture is replayed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dead = join(work, 'dead-source.jsonl.gz');
+    const w = await openCaptureWriter(dead, { app: 'shop', source: { kind: 'proxy', host: `127.0.0.1:${deadPort}` }, startedAt: new Date().toISOString(), redaction: { mode: 'none' }, replyMode: 'full' });
+    w.write({ seq: 0, t: Date.now() * 1000, dur: 10, conn: 'p1:1', db: DB, coll: 'items', cmd: 'find', op: 'OP_MSG', command: { find: 'items', filter: {}, $db: DB } });
+    await w.close();
+    const logged: string[] = [];
+    const dir = join(work, 'run-dead-source');
+    const { run } = await replay({ captures: [dead], baselines: [`B=${b.uri}`], candidates: [`A=${a.uri}`], out: dir, allowWrites: true, log: (l) => logged.push(l) });
+    expect(run.status).toBe('complete');
+    const json = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { identityCheck: { endpoints: { name: string; canaryNote?: string; unchecked?: string }[] } };
+    const source = json.identityCheck.endpoints.find((e) => e.name === 'source')!;
+    // The probe's words, not the driver's after its server-selection timeout.
+    expect(source.unchecked).toBe(`no host accepts a connection (connect ECONNREFUSED 127.0.0.1:${deadPort})`);
+    expect(json.identityCheck.endpoints.filter((e) => e.name !== 'source').map((e) => e.canaryNote)).toEqual(['written', 'written']);
+    expect(logged.some((l) => l.includes("the capture's source") && l.includes('ECONNREFUSED'))).toBe(true);
   });
 });
