@@ -113,6 +113,8 @@ describe('capture split and merge', () => {
       // Each recording's operations in their own order, one connection never joined with the other proxy's.
       expect(recs.filter((r) => r.conn === '2/p1:1').map((r) => r.t)).toEqual([1015, 1035, 1055, 1075, 1095, 1115]);
     }
+    // capture info counts the two proxies' connections apart.
+    expect((await summariseCapture(inputs)).connections).toBe(4);
     // One recording, however many parts: read as it is.
     const one: OperationRecord[] = [];
     for await (const r of readRecordings(parts)) one.push(r);
