@@ -11,7 +11,7 @@ export { parseOpMsg, buildOpMsg, type OpMsg, type OpMsgInput, type MsgSection } 
 export { buildOpMsgCommand, bsonElement } from './op-msg-command.ts';
 export { parseLegacy, buildLegacy, type LegacyMessage, type LegacyInput, type OpQuery, type OpReply, type OpGetMore, type OpInsert, type OpUpdate, type OpDelete, type OpKillCursors } from './legacy.ts';
 export { parseOpCompressed, decompressMessage, compressMessage, type OpCompressed } from './compression.ts';
-export { parseMessage, decodeMessage, decodePlainMessage, type WireMessage, type PlainMessage, type DecodedMessage } from './message.ts';
+export { parseMessage, decodeMessage, decodePlainMessage, uncompressedMessage, type WireMessage, type PlainMessage, type DecodedMessage } from './message.ts';
 export { requestToCommand, replyToDocument, decodeBson, type LogicalCommand, type BsonDecoder } from './command.ts';
 export { decodeBsonFast } from './bson-fast.ts';
 export { decodeSingleBodyOpMsg } from './op-msg-lean.ts';

@@ -53,16 +53,32 @@ export interface DecodedMessage {
  * lazily; never rejects: errors are returned.
  */
 export async function decodeMessage(buf: Buffer): Promise<DecodedMessage | WireProtocolError> {
-  const first = parseMessage(buf);
-  if (first instanceof WireProtocolError || first.opCode !== OP_CODES.OP_COMPRESSED) return finish(first, undefined, buf.length);
-  const inner = await decompressMessage(first);
-  if (inner instanceof WireProtocolError) return inner;
-  return finish(parseMessage(inner), first.compressor, buf.length);
+  const plain = await uncompressedMessage(buf);
+  if (plain instanceof WireProtocolError) return plain;
+  return decodePlainMessage(plain.buf, plain.compressor, buf.length);
 }
 
-/** The synchronous path for messages known not to be compressed (the proxy's fast path). */
-export function decodePlainMessage(buf: Buffer): DecodedMessage | WireProtocolError {
-  return finish(parseMessage(buf), undefined, buf.length);
+/**
+ * The message an OP_COMPRESSED carries (header rebuilt, same requestID/responseTo) and
+ * its compressor; any other message as it is. Lets a reader look at a compressed
+ * message's command before deciding to decode it (the shadow's admission).
+ */
+export async function uncompressedMessage(buf: Buffer): Promise<{ buf: Buffer; compressor?: CompressorName } | WireProtocolError> {
+  if (buf.length < 16 || buf.readInt32LE(12) !== OP_CODES.OP_COMPRESSED) return { buf };
+  const outer = parseMessage(buf);
+  if (outer instanceof WireProtocolError) return outer;
+  if (outer.opCode !== OP_CODES.OP_COMPRESSED) return { buf };
+  const inner = await decompressMessage(outer);
+  if (inner instanceof WireProtocolError) return inner;
+  return { buf: inner, compressor: outer.compressor };
+}
+
+/**
+ * The synchronous path for messages known not to be compressed (the proxy's fast path),
+ * or already uncompressed (`compressor`, and the bytes it took on the wire, `wireSize`).
+ */
+export function decodePlainMessage(buf: Buffer, compressor?: CompressorName, wireSize = buf.length): DecodedMessage | WireProtocolError {
+  return finish(parseMessage(buf), compressor, wireSize);
 }
 
 function finish(m: WireMessage | WireProtocolError, compressor: CompressorName | undefined, wireSize: number): DecodedMessage | WireProtocolError {

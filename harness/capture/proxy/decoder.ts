@@ -3,7 +3,6 @@ import { WireProtocolError } from '../../errors.ts';
 import type { OperationRecord } from '../../model/record.ts';
 import {
   decodeBsonFast,
-  decodeMessage,
   decodePlainMessage,
   decodeSingleBodyOpMsg,
   MSG_FLAGS,
@@ -13,6 +12,7 @@ import {
   type CompressorName,
   type DecodedMessage,
   type LogicalCommand,
+  uncompressedMessage,
 } from '../../wire/index.ts';
 import { isAuthCommand, isHello, masksPassword, stripCredentials, stripReplyCredentials } from './credentials.ts';
 import { peekCommandName } from './peek.ts';
@@ -89,8 +89,7 @@ export class SessionDecoder {
   decode(message: Buffer, startUs: number, isRequest: boolean, endUs = startUs): void {
     const compressed = message.length >= 16 && message.readInt32LE(12) === COMPRESSED_OPCODE;
     if (!compressed && this.asyncDepth === 0) {
-      // Not to be recorded: a request the context does not admit, or the reply to one skipped.
-      if (isRequest ? this.ctx.admit !== undefined && !this.admitted(message, startUs, this.ctx.admit) : this.answersSkipped(message)) return;
+      if (this.notRecorded(message, startUs, isRequest)) return;
       this.handle(decodeSingleBodyOpMsg(message) ?? decodePlainMessage(message), startUs, endUs, isRequest);
       return;
     }
@@ -99,13 +98,25 @@ export class SessionDecoder {
     this.asyncDepth++;
     this.asyncTail = (this.asyncTail ?? Promise.resolve()).then(async () => {
       try {
-        this.handle(await decodeMessage(own), startUs, endUs, isRequest);
+        // The reply to a request not recorded is dropped before it is decompressed (its
+        // header says which request it answers); a compressed request is decompressed to
+        // be admitted or not by its command, as a plain one is, before any decoding.
+        if (!isRequest && this.answersSkipped(own)) return;
+        const plain = await uncompressedMessage(own);
+        if (plain instanceof WireProtocolError) return this.handle(plain, startUs, endUs, isRequest);
+        if (isRequest && this.notRecorded(plain.buf, startUs, isRequest)) return;
+        this.handle(decodePlainMessage(plain.buf, plain.compressor, own.length), startUs, endUs, isRequest);
       } catch (err) {
         this.ctx.log(`proxy ${this.id}: ${err instanceof Error ? err.message : String(err)}`);
       } finally {
         if (--this.asyncDepth === 0) this.asyncTail = undefined;
       }
     });
+  }
+
+  /** Not to be recorded: a request the context does not admit, or the reply to one skipped. */
+  private notRecorded(message: Buffer, startUs: number, isRequest: boolean): boolean {
+    return isRequest ? this.ctx.admit !== undefined && !this.admitted(message, startUs, this.ctx.admit) : this.answersSkipped(message);
   }
 
   /**

@@ -11,7 +11,7 @@ import { statusJson, type ShadowStatus } from '../../../harness/shadow/status.ts
 import type { LiveTarget, SendOptions, SendResult } from '../../../harness/replay/target.ts';
 import { MemorySink } from '../../helpers/memory-sink.ts';
 import { InlineRecording } from '../../../harness/capture/proxy/recording.ts';
-import { buildOpMsg } from '../../../harness/wire/index.ts';
+import { buildOpMsg, compressMessage } from '../../../harness/wire/index.ts';
 
 let seq = 0;
 function rec(conn: string, command: BSON.Document, reply?: BSON.Document, extra: Partial<OperationRecord> = {}): OperationRecord {
@@ -138,6 +138,34 @@ describe('RecordFeed', () => {
     expect(kept.map((r) => [r.conn, r.cmd])).toEqual([[inConn, 'find']]);
     // The handshake of the sampled-out connection was decoded (and then sampled out as a record).
     expect(feed.status()).toMatchObject({ seen: 4, queued: 1, dropped: { 'sampled-out': 2, 'host-busy': 1 } });
+  });
+
+  test('compressed traffic too: a request the feed would drop is decompressed to be judged, never decoded, and its reply is dropped unread', async () => {
+    const feed = new RecordFeed({ rate: 0.5, by: 'connection' }, 10, undefined, Math.random, () => undefined);
+    const pipe = new InlineRecording(feed, { replyMode: 'full', redaction: { mode: 'none' }, admit: (conn) => feed.admit(conn) }, () => undefined);
+    const msg = (id: number, body: BSON.Document, responseTo = 0) => Buffer.concat(buildOpMsg({ requestId: id, responseTo, sections: [{ kind: 0, body: Buffer.from(BSON.serialize(body)) }] }));
+    const zlib = (m: Buffer) => compressMessage(m, 'zlib');
+    // A compressed reply whose content is not BSON: decoding it would count a parse error.
+    const badReply = async (responseTo: number) => {
+      const m = msg(900 + responseTo, { ok: 1 }, responseTo);
+      m.writeInt32LE(9999, 21);
+      return zlib(m);
+    };
+    const conns = Array.from({ length: 40 }, (_, i) => `p1:${i}`);
+    const outConn = conns.find((c) => connectionDraw(c) >= 0.5)!;
+    const inConn = conns.find((c) => connectionDraw(c) < 0.5)!;
+    pipe.open(1, outConn, '10.0.0.1:1');
+    pipe.open(2, inConn, '10.0.0.1:2');
+    pipe.message(1, true, await zlib(msg(1, { find: 'items', $db: 'shop' })), 1, 1);
+    pipe.message(1, false, await badReply(1), 2, 2);
+    pipe.message(2, true, await zlib(msg(3, { find: 'items', $db: 'shop' })), 3, 3);
+    pipe.message(2, false, await zlib(msg(4, { cursor: { id: BSON.Long.ZERO, ns: 'shop.items', firstBatch: [] }, ok: 1 }, 3)), 4, 4);
+    await pipe.finish();
+    await feed.close();
+    expect(pipe.parseErrors).toBe(0);
+    const kept = await drain(feed);
+    expect(kept.map((r) => [r.conn, r.cmd, r.wire?.compressor, r.reply?.mode])).toEqual([[inConn, 'find', 'zlib', 'full']]);
+    expect(feed.status()).toMatchObject({ seen: 2, queued: 1, dropped: { 'sampled-out': 1 } });
   });
 
   test('the iterator waits for records and ends at close', async () => {
