@@ -1,5 +1,6 @@
 import type { CaptureIssue } from '../store/reader.ts';
 import { readCapture } from '../store/reader.ts';
+import { groupRecordings, recordingConn } from '../store/captures.ts';
 import { Linter, maxSeverity } from './engine.ts';
 import { LINT_FORMAT, LINT_FORMAT_VERSION, type LintResult } from './result.ts';
 import type { Rule } from './types.ts';
@@ -27,18 +28,24 @@ export async function lintCaptures(files: readonly string[], options: LintOption
   let records = 0;
   let skipped = 0;
   let headerApp: string | undefined;
-  const stream = readCapture(files, {
-    onHeader: (h) => {
-      headerApp = h.app;
-    },
-    onIssue: (i) => {
-      skipped++;
-      options.onIssue?.(i);
-    },
-  });
-  for await (const record of stream) {
-    records++;
-    linter.add(record, headerApp);
+  // Separate recordings (two proxies) number their connections alike: named apart, as a
+  // replay names them (store/captures.ts), so one recording's connections are not
+  // counted with another's. Each is read whole, its own header's app the default.
+  const recordings = await groupRecordings(files);
+  for (const [k, recording] of recordings.entries()) {
+    const stream = readCapture(recording.files, {
+      onHeader: (h) => {
+        headerApp = h.app;
+      },
+      onIssue: (i) => {
+        skipped++;
+        options.onIssue?.(i);
+      },
+    });
+    for await (const record of stream) {
+      records++;
+      linter.add(recordings.length > 1 ? { ...record, conn: recordingConn(k, record.conn) } : record, headerApp);
+    }
   }
   const apps = linter.result();
   const source = options.sourceDirs && options.sourceDirs.length > 0 ? await scanSources(options.sourceDirs, { from: options.from, to: options.to, ...(options.rules ? { rules: options.rules } : {}) }) : undefined;
