@@ -50,14 +50,17 @@ const PROBE_MS = 500;
 export async function refusedEverywhere(hosts: readonly string[]): Promise<string | undefined> {
   if (hosts.length === 0) return undefined;
   const answers = await Promise.all(hosts.map((h) => connectOnce(h)));
-  if (answers.some((a) => a === 'accepted' || a === 'silent')) return undefined;
+  if (answers.some((a) => a === 'accepted' || a === 'unknown')) return undefined;
   return `no host accepts a connection (${answers.join('; ')})`;
 }
 
-/** `accepted`, `silent` (no answer within PROBE_MS), or the error's message (`connect ECONNREFUSED 127.0.0.1:27017`). */
+/**
+ * `accepted`, `unknown` (no answer within PROBE_MS, or a Unix socket path, which the
+ * driver reaches and a TCP probe cannot), or the error's message (`connect ECONNREFUSED 127.0.0.1:27017`).
+ */
 function connectOnce(hostPort: string): Promise<string> {
   const m = /^\[(.*)\](?::(\d+))?$/.exec(hostPort) ?? /^([^:]*)(?::(\d+))?$/.exec(hostPort);
-  if (!m) return Promise.resolve('silent');
+  if (!m || /\/|%2f|\.sock$/i.test(hostPort)) return Promise.resolve('unknown');
   const host = m[1]!;
   const port = m[2] ? Number(m[2]) : 27017;
   return new Promise((resolve) => {
@@ -67,7 +70,7 @@ function connectOnce(hostPort: string): Promise<string> {
       socket.destroy();
       resolve(answer);
     };
-    const timer = setTimeout(() => done('silent'), PROBE_MS);
+    const timer = setTimeout(() => done('unknown'), PROBE_MS);
     socket.once('connect', () => done('accepted'));
     socket.once('error', (err) => done(firstLine(err.message)));
   });
