@@ -11,6 +11,8 @@
 //  2. time to first operation on a 1,000,000-operation capture of the same workload;
 //  3. the baseline measured in the same run: a bare `mongodb` driver loop of finds,
 //     32 at a time, against the same stand-in.
+// 1 and 3 run BENCH_REPLAY_ROUNDS rounds (3), back to back; the figures are medians over
+// the rounds, ratios paired within a round; each round's figures are in `rounds`.
 // BENCH_REPLAY_FULL=1 adds the figures of issue 5: ops/s at concurrency 1, 16 and 64 on a
 // find-only capture (in this process, beside a bare driver loop at 64), the same replay
 // against real FerretDB, p99 schedule lag at 2,000 ops/s, peak RSS replaying 1M operations.
@@ -30,6 +32,7 @@ import { startFerretDb } from '../../harness/targets/ferretdb.ts';
 import { build, buildDir } from '../../scripts/build.mjs';
 
 const THROUGHPUT_OPS = Number(process.env.BENCH_REPLAY_OPS ?? 60_000);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_REPLAY_ROUNDS ?? 3));
 const FIRST_OP_OPS = Number(process.env.BENCH_REPLAY_FIRST_OP_OPS ?? 1_000_000);
 const APP_CONNS = 32;
 const FULL = process.env.BENCH_REPLAY_FULL === '1';
@@ -187,6 +190,7 @@ async function bareDriver(uri: string, ops: number, concurrency: number): Promis
   };
 }
 
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (m: Measured) => `${m.opsPerSec} ops/s, ${m.opsPerCpuSec} ops per CPU-second, load ${m.load1}`;
 const fmtChild = (f: ChildFigures) =>
   `${f.ops} ops (${f.status}, ${f.differences} differences), ${f.opsPerSec} ops/s in a ${f.windowMs} ms window, ${f.cpuUsPerOp} µs CPU/op whole process (user ${f.userUsPerOp}, kernel ${f.systemUsPerOp}), ` +
@@ -207,16 +211,28 @@ try {
   const appRun = (name: string, candidates: string[], extra: Record<string, unknown> = {}) =>
     replayChild({ capture: app, out: join(work, name), baselines: [`base=${uri}`], candidates, concurrency: APP_CONNS, timing: 'fast', allowWrites: true, ...extra });
 
-  const one = await appRun('run-one', []);
-  log(`replay, one target, c${APP_CONNS}: ${fmtChild(one)}`);
-  const two = await appRun('run-two', [`cand=${uri2}`]);
-  log(`replay, baseline + candidate, c${APP_CONNS}: ${fmtChild(two)}`);
+  // ROUNDS rounds of one target, baseline + candidate and the bare driver loop, back to
+  // back: the figures are medians over the rounds (the machine's speed swings from one
+  // minute to the next), each round's are in the JSON's `rounds`.
   await bareDriver(uri, 5_000, 16); // JIT warm-up, unmeasured
-  const bare = await bareDriver(uri, THROUGHPUT_OPS, APP_CONNS);
-  const bareCpuUsPerOp = 1e6 / bare.opsPerCpuSec;
-  // The machine's speed swings (a shared host): the bare driver's CPU per find, measured in the same run, moves with it.
-  const cpuRatioToBareDriver = Number((one.cpuUsPerOp / bareCpuUsPerOp).toFixed(2));
-  log(`bare driver loop of finds, c${APP_CONNS}: ${fmt(bare)} (${bareCpuUsPerOp.toFixed(1)} µs CPU per find; the replay's CPU per operation is ${cpuRatioToBareDriver}× that)`);
+  const rounds: { one: ChildFigures; two: ChildFigures; bare: Measured; bareCpuUsPerOp: number }[] = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    const one = await appRun(`run-one-${r}`, []);
+    log(`round ${r}: replay, one target, c${APP_CONNS}: ${fmtChild(one)}`);
+    const two = await appRun(`run-two-${r}`, [`cand=${uri2}`]);
+    log(`round ${r}: replay, baseline + candidate, c${APP_CONNS}: ${fmtChild(two)}`);
+    const bare = await bareDriver(uri, THROUGHPUT_OPS, APP_CONNS);
+    const bareCpuUsPerOp = 1e6 / bare.opsPerCpuSec;
+    // The machine's speed swings (a shared host): the bare driver's CPU per find, measured in the same round, moves with it.
+    log(`round ${r}: bare driver loop of finds, c${APP_CONNS}: ${fmt(bare)} (${bareCpuUsPerOp.toFixed(1)} µs CPU per find; the replay's CPU per operation is ${(one.cpuUsPerOp / bareCpuUsPerOp).toFixed(2)}× that)`);
+    rounds.push({ one, two, bare, bareCpuUsPerOp });
+  }
+  const med = (pick: (r: (typeof rounds)[number]) => number, digits = 1) => Number(median(rounds.map(pick)).toFixed(digits));
+  const one = { opsPerSec: med((r) => r.one.opsPerSec, 0), cpuUsPerOp: med((r) => r.one.cpuUsPerOp), userUsPerOp: med((r) => r.one.userUsPerOp), systemUsPerOp: med((r) => r.one.systemUsPerOp), windowCpuUsPerOp: med((r) => r.one.windowCpuUsPerOp), wallMs: med((r) => r.one.wallMs, 0), peakRssMb: med((r) => r.one.peakRssMb, 0) };
+  const two = { opsPerSec: med((r) => r.two.opsPerSec, 0), cpuUsPerOp: med((r) => r.two.cpuUsPerOp), userUsPerOp: med((r) => r.two.userUsPerOp), systemUsPerOp: med((r) => r.two.systemUsPerOp), windowCpuUsPerOp: med((r) => r.two.windowCpuUsPerOp), wallMs: med((r) => r.two.wallMs, 0), peakRssMb: med((r) => r.two.peakRssMb, 0), differences: Math.max(...rounds.map((r) => r.two.differences)) };
+  const bare = { opsPerSec: med((r) => r.bare.opsPerSec, 0) };
+  const bareCpuUsPerOp = med((r) => r.bareCpuUsPerOp);
+  const cpuRatioToBareDriver = med((r) => r.one.cpuUsPerOp / r.bareCpuUsPerOp, 2);
 
   const big = join(work, 'big.gz');
   log(`writing a ${FIRST_OP_OPS}-operation capture…`);
@@ -234,12 +250,17 @@ try {
     wallMs: one.wallMs,
     peakRssMb: one.peakRssMb,
     timeToFirstOpMs: firstOp.timeToFirstOpMs,
-    twoTargets: { opsPerSec: two.opsPerSec, cpuUsPerOp: two.cpuUsPerOp, userUsPerOp: two.userUsPerOp, systemUsPerOp: two.systemUsPerOp, windowCpuUsPerOp: two.windowCpuUsPerOp, wallMs: two.wallMs, peakRssMb: two.peakRssMb, differences: two.differences },
-    cpuUsPerOpPerTarget: Number((two.cpuUsPerOp / 2).toFixed(1)),
+    twoTargets: two,
+    cpuUsPerOpPerTarget: med((r) => r.two.cpuUsPerOp / 2),
     bareDriverOpsPerSecC32: bare.opsPerSec,
-    bareDriverCpuUsPerOpC32: Number(bareCpuUsPerOp.toFixed(1)),
-    ratioToBareDriver: Number((one.opsPerSec / bare.opsPerSec).toFixed(2)),
+    bareDriverCpuUsPerOpC32: bareCpuUsPerOp,
+    ratioToBareDriver: med((r) => r.one.opsPerSec / r.bare.opsPerSec, 2),
     cpuRatioToBareDriver,
+    rounds: rounds.map((r) => ({
+      one: { opsPerSec: r.one.opsPerSec, cpuUsPerOp: r.one.cpuUsPerOp, peakRssMb: r.one.peakRssMb, load1: r.one.load1 },
+      two: { opsPerSec: r.two.opsPerSec, cpuUsPerOp: r.two.cpuUsPerOp, peakRssMb: r.two.peakRssMb, differences: r.two.differences },
+      bare: { opsPerSec: r.bare.opsPerSec, cpuUsPerOp: Number(r.bareCpuUsPerOp.toFixed(1)) },
+    })),
     reference: REFERENCE,
     targets: { opsPerSec: 16_000, cpuUsPerOp: 80, cpuUsPerOpPerTarget: 60, peakRssMb: 150, timeToFirstOpMs: 1_000 },
   });
