@@ -101,12 +101,16 @@ export async function replay(req: ReplayRequest): Promise<{ dir: string; run: Ru
     /** Damaged compressed data the reader skipped, per file, and what it read after it (store/resync.ts). */
     const damage: CaptureDamage[] = [];
     const records = (): AsyncIterable<OperationRecord> =>
-      readRecordings(req.captures, {
-        onIssue: (i) => {
-          if (issues.length < 1000) issues.push(i);
+      readRecordings(
+        req.captures,
+        {
+          onIssue: (i) => {
+            if (issues.length < 1000) issues.push(i);
+          },
+          onDamage: (d) => damage.push(d),
         },
-        onDamage: (d) => damage.push(d),
-      });
+        headers,
+      );
 
     // No pass over the capture before the first operation (issue 23: the pre-scan of a
     // 1M-operation capture took seconds). The total comes from the files' footers, the

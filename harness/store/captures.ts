@@ -32,11 +32,15 @@ function recordingKey(h: CaptureHeader): string {
   return JSON.stringify(rest);
 }
 
-/** Groups `paths` into recordings: a file joins the group of an earlier file of the same recording. */
-export async function groupRecordings(paths: readonly string[]): Promise<CaptureGroup[]> {
+/**
+ * Groups `paths` into recordings: a file joins the group of an earlier file of the same
+ * recording. `headers`, when the caller has read them already, are the files' headers in
+ * the same order.
+ */
+export async function groupRecordings(paths: readonly string[], headers?: readonly CaptureHeader[]): Promise<CaptureGroup[]> {
   const groups: { files: string[]; header: CaptureHeader }[] = [];
-  for (const file of paths) {
-    const header = await readCaptureHeader(file);
+  for (const [i, file] of paths.entries()) {
+    const header = headers?.[i] ?? (await readCaptureHeader(file));
     const group = groups.find((g) => sameRecording(g.header, header));
     if (group) group.files.push(file);
     else groups.push({ files: [file], header });
@@ -55,8 +59,8 @@ export function recordingConn(index: number, conn: string): string {
  * then `seq`), renumbered and with their connections named apart. Memory stays flat:
  * one record ahead per recording.
  */
-export async function* readRecordings(paths: readonly string[], options: ReadCaptureOptions = {}): AsyncIterable<OperationRecord> {
-  const groups = await groupRecordings(paths);
+export async function* readRecordings(paths: readonly string[], options: ReadCaptureOptions = {}, headers?: readonly CaptureHeader[]): AsyncIterable<OperationRecord> {
+  const groups = await groupRecordings(paths, headers);
   if (groups.length <= 1) {
     yield* readCapture(paths, options);
     return;

@@ -48,7 +48,7 @@ export async function mergeCaptures(inputs: readonly string[], options: { out: s
     options.onIssue?.(i);
   };
   // Shards: one stream per file, by seq. Separate recordings: one stream per recording (its rotated parts in order), by time.
-  const streams = order === 'seq' ? inputs.map((f) => readCapture(f, { onIssue })) : (await groupRecordings(inputs)).map((g) => readCapture(g.files, { onIssue }));
+  const streams = order === 'seq' ? inputs.map((f) => readCapture(f, { onIssue })) : (await groupRecordings(inputs, headers)).map((g) => readCapture(g.files, { onIssue }));
   try {
     for await (const rec of mergeRecordings(streams, order)) {
       w.write(rec);
