@@ -183,11 +183,16 @@ describe('replay engine (stand-in targets)', () => {
   });
 
   it('closes cursors still open at the end of the capture, keeping what was read', async () => {
+    // b reads bigger batches: what it read by the end differs from a, so the outcome keeps every side in full.
     const a = new StandIn('a', 10, 2);
-    const { outcomes } = await replay([a], [find(42, items(0, 2)), getMore(42, 42, items(2, 4))]);
+    const b = new StandIn('b', 10, 3);
+    const { outcomes } = await replay([a, b], [find(42, items(0, 2)), getMore(42, 42, items(2, 4))]);
     expect(a.commands).toEqual(['find', 'getMore 900', 'killCursors 901']);
+    expect(b.commands).toEqual(['find', 'getMore 900', 'killCursors 901']);
     expect(outcomes).toHaveLength(1);
-    expect(outcomes[0]!.targets.a).toMatchObject({ status: 'ok', digest: expect.any(String) });
+    expect(outcomes[0]!.targets.a).toMatchObject({ status: 'ok', docs: items(0, 4) });
+    expect(outcomes[0]!.targets.b).toMatchObject({ status: 'ok', docs: items(0, 6) });
+    expect(outcomes[0]!.recorded?.docs).toEqual(items(0, 4));
   });
 
   it('keeps the error of a target whose live cursor was lost mid-way; the other target goes on', async () => {
